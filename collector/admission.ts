@@ -1,0 +1,80 @@
+/**
+ * Bounds what spansift holds at once: request bytes between receipt and answer, spans
+ * waiting for their insert, and (optionally) the process's resident memory. What does not
+ * fit is turned away at once with OVERLOADED and a retry delay, before it is read or
+ * decoded where possible, so memory stays bounded however much load is offered.
+ */
+import { SpansiftError } from './errors.js';
+import type { Metrics } from './metrics.js';
+
+export interface AdmissionOptions {
+  maxBytes: number;
+  maxSpans: number;
+  /** Refuse new work while RSS is above this many bytes; 0 turns the check off. */
+  memoryLimit: number;
+  retryAfterMs: number;
+  metrics?: Metrics;
+}
+
+export class Admission {
+  private bytes = 0;
+  private spans = 0;
+  private closed = false;
+  private rssCheckedAt = 0;
+  private rssOver = false;
+
+  constructor(private readonly o: AdmissionOptions) {}
+
+  /** Reserves request bytes; the caller must release them when the request is answered. */
+  takeBytes(n: number): void {
+    if (this.closed) throw new SpansiftError('SHUTTING_DOWN', 'spansift is shutting down', { retryAfterMs: this.o.retryAfterMs });
+    if (this.bytes > 0 && this.bytes + n > this.o.maxBytes) throw this.overloaded(`${this.bytes} request bytes in flight (limit ${this.o.maxBytes})`);
+    if (this.memoryOver()) throw this.overloaded(`resident memory above limits.memory_limit (${this.o.memoryLimit} bytes)`);
+    this.bytes += n;
+    this.o.metrics?.inflightBytes.set(this.bytes);
+  }
+
+  releaseBytes(n: number): void {
+    this.bytes -= n;
+    this.o.metrics?.inflightBytes.set(this.bytes);
+  }
+
+  takeSpans(n: number): void {
+    if (this.spans > 0 && this.spans + n > this.o.maxSpans) throw this.overloaded(`${this.spans} spans waiting for storage (limit ${this.o.maxSpans})`);
+    this.spans += n;
+    this.o.metrics?.inflightSpans.set(this.spans);
+  }
+
+  releaseSpans(n: number): void {
+    this.spans -= n;
+    this.o.metrics?.inflightSpans.set(this.spans);
+  }
+
+  /** New requests are refused from now on; those admitted finish. */
+  close(): void {
+    this.closed = true;
+  }
+
+  get inflightBytes(): number {
+    return this.bytes;
+  }
+
+  get retryAfterMs(): number {
+    return this.o.retryAfterMs;
+  }
+
+  private memoryOver(): boolean {
+    if (this.o.memoryLimit <= 0) return false;
+    const now = Date.now();
+    // rss() is a syscall; reading it every few ms is plenty to react to a surge.
+    if (now - this.rssCheckedAt >= 5) {
+      this.rssCheckedAt = now;
+      this.rssOver = process.memoryUsage.rss() > this.o.memoryLimit;
+    }
+    return this.rssOver;
+  }
+
+  private overloaded(why: string): SpansiftError {
+    return new SpansiftError('OVERLOADED', `spansift is overloaded: ${why}; retry later`, { retryAfterMs: this.o.retryAfterMs });
+  }
+}

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+/**
+ * The `spansift` command: start, validate, help. The only place that exits the process.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { loadConfigFile, ConfigError, formatProblem } from '../config/load.js';
+import { createLogger } from './log.js';
+
+const HELP = `spansift: an OpenTelemetry collector sidecar that stores LLM traces in ClickHouse
+and routes chosen spans into human labeling queues.
+
+Usage:
+  spansift start [--config FILE]       run the collector, storage and the UI endpoint
+  spansift validate [--config FILE]    check a config file; lists every problem, exit 1 if any
+  spansift --help                      this text
+
+Options:
+  -c, --config FILE   config file (default: $SPANSIFT_CONFIG, else config/spansift.yaml)
+  -h, --help          show this help
+
+Signals (start): SIGTERM and SIGINT stop taking data, finish requests in flight,
+flush pending inserts and exit.`;
+
+function configPath(flag: string | undefined): string {
+  return resolve(flag ?? process.env.SPANSIFT_CONFIG ?? 'config/spansift.yaml');
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (e) {
+    process.stderr.write(`spansift: ${(e as Error).message}\n\n${HELP}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (values.help || command === 'help' || !command) {
+    process.stdout.write(HELP + '\n');
+    return command || values.help ? 0 : 2;
+  }
+  const file = configPath(values.config);
+  if (command === 'validate') {
+    try {
+      loadConfigFile(file);
+      process.stdout.write(`${file}: valid\n`);
+      return 0;
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      process.stderr.write(e.problems.map(formatProblem).join('\n') + `\n${e.problems.length} problem(s) in ${file}\n`);
+      return 1;
+    }
+  }
+  if (command === 'start') return start(file);
+  process.stderr.write(`spansift: unknown command "${command}"\n\n${HELP}\n`);
+  return 2;
+}
+
+async function start(file: string): Promise<number> {
+  let config;
+  try {
+    config = loadConfigFile(file);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(e.problems.map(formatProblem).join('\n') + `\nspansift: not started: ${e.problems.length} problem(s) in ${file}\n`);
+    return 1;
+  }
+  const log = createLogger(config.log.level);
+  // Loaded here so that `validate` and `--help` do not load the ClickHouse engine.
+  const { Service } = await import('./service.js');
+  const service = new Service({ config, log });
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    log.info({ signal }, 'stopping: finishing requests in flight and flushing');
+    stopping = service.stop().then(
+      () => log.info('stopped'),
+      (e) => log.error({ err: e }, 'error while stopping'),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  try {
+    await service.start();
+  } catch (e) {
+    log.fatal({ err: e }, 'spansift could not start');
+    await service.stop().catch(() => undefined);
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    const wait = setInterval(() => {
+      if (stopping) {
+        clearInterval(wait);
+        void stopping.then(resolve);
+      }
+    }, 50);
+  });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`spansift: ${(e as Error).stack ?? e}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,70 @@
+/**
+ * spansift's own metrics, in Prometheus format on /metrics. The hot path only bumps
+ * counters and histograms here; it never logs per span.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'spansift_process_' });
+  const m = {
+    registry,
+    acceptedSpans: new Counter({
+      name: 'spansift_receiver_accepted_spans_total',
+      help: 'Spans stored and acknowledged, by transport.',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
+    refusedSpans: new Counter({
+      name: 'spansift_receiver_refused_spans_total',
+      help: 'Spans turned away before storage (invalid, overload, auth), by transport and reason.',
+      labelNames: ['transport', 'reason'] as const,
+      registers: [registry],
+    }),
+    failedSpans: new Counter({
+      name: 'spansift_receiver_failed_spans_total',
+      help: 'Spans whose insert failed (the client was told and may retry), by transport.',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
+    requests: new Counter({
+      name: 'spansift_receiver_requests_total',
+      help: 'Export requests by transport and outcome (success, partial, a client error code, overloaded, storage_error).',
+      labelNames: ['transport', 'outcome'] as const,
+      registers: [registry],
+    }),
+    insertBatchRows: new Histogram({
+      name: 'spansift_storage_insert_batch_rows',
+      help: 'Rows per ClickHouse insert.',
+      labelNames: ['table'] as const,
+      buckets: [1, 10, 100, 500, 1000, 2500, 5000, 10000, 20000, 50000],
+      registers: [registry],
+    }),
+    insertSeconds: new Histogram({
+      name: 'spansift_storage_insert_duration_seconds',
+      help: 'Duration of each ClickHouse insert.',
+      labelNames: ['table', 'outcome'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    inflightBytes: new Gauge({
+      name: 'spansift_inflight_bytes',
+      help: 'Request bytes admitted and not yet answered.',
+      registers: [registry],
+    }),
+    inflightSpans: new Gauge({
+      name: 'spansift_inflight_spans',
+      help: 'Spans admitted and not yet stored.',
+      registers: [registry],
+    }),
+    configReloads: new Counter({
+      name: 'spansift_config_reloads_total',
+      help: 'Config reloads by outcome.',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

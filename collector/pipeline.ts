@@ -1,0 +1,73 @@
+/**
+ * What happens to a decoded export between the receiver and the OTLP response:
+ * admission, conversion to rows, the insert. The promise settles only when every
+ * accepted span is stored (or the insert failed), so a success response is durable.
+ */
+import type { DecodedExport } from './span.js';
+import { spanToRow, type TraceRow } from './storage/rows.js';
+import { attrsToStrings } from './storage/attributes.js';
+import type { TraceStore } from './storage/traces.js';
+import type { Admission } from './admission.js';
+import type { Metrics } from './metrics.js';
+import { SpansiftError } from './errors.js';
+import { isPermanentInsertError } from './storage/classify.js';
+import type { Resource } from './span.js';
+
+export type Transport = 'http' | 'grpc';
+
+export interface ExportResult {
+  /** Spans refused as invalid (reported to the client via partial_success). */
+  rejected: number;
+  message: string;
+}
+
+export class Pipeline {
+  constructor(
+    private readonly store: TraceStore,
+    private readonly admission: Admission,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  async consume(decoded: DecodedExport, transport: Transport): Promise<ExportResult> {
+    const { spans } = decoded;
+    if (decoded.rejected) this.metrics?.refusedSpans.inc({ transport, reason: 'invalid' }, decoded.rejected);
+    if (spans.length === 0) return { rejected: decoded.rejected, message: decoded.rejectReason };
+    try {
+      this.admission.takeSpans(spans.length);
+    } catch (e) {
+      this.metrics?.refusedSpans.inc({ transport, reason: 'overloaded' }, spans.length);
+      throw e;
+    }
+    try {
+      const rows = toRows(decoded);
+      await this.store.write(rows);
+      this.metrics?.acceptedSpans.inc({ transport }, spans.length);
+      return { rejected: decoded.rejected, message: decoded.rejectReason };
+    } catch (e) {
+      this.metrics?.failedSpans.inc({ transport }, spans.length);
+      throw storageError(e);
+    } finally {
+      this.admission.releaseSpans(spans.length);
+    }
+  }
+}
+
+function toRows(decoded: DecodedExport): TraceRow[] {
+  // Resource attributes are shared by every span of a ResourceSpans: flatten them once.
+  let lastResource: Resource | undefined;
+  let lastFlat: Record<string, string> | undefined;
+  return decoded.spans.map((span) => {
+    if (span.resource !== lastResource) {
+      lastResource = span.resource;
+      lastFlat = attrsToStrings(span.resource.attributes);
+    }
+    return spanToRow(span, lastFlat);
+  });
+}
+
+function storageError(e: unknown): SpansiftError {
+  if (e instanceof SpansiftError) return e;
+  const detail = e instanceof Error ? e.message.split('\n')[0].slice(0, 300) : String(e);
+  if (isPermanentInsertError(e)) return new SpansiftError('STORAGE_REJECTED', `ClickHouse rejected the spans: ${detail}`, { cause: e });
+  return new SpansiftError('STORAGE_UNAVAILABLE', `storage is unavailable, nothing was stored: ${detail}`, { cause: e });
+}

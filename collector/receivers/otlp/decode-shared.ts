@@ -1,0 +1,87 @@
+/**
+ * What the protobuf and the OTLP/JSON decoders share: the span factory (one object shape for
+ * every span, so the hot code downstream stays monomorphic), attribute assignment, id rules
+ * and the tally of rejected spans.
+ */
+import type { AttrValue, Attributes, DecodedExport, Resource, Scope, Span } from '../../span.js';
+
+/** Deeper AnyValue nesting than this is refused, so that hostile input cannot blow the stack. */
+export const MAX_VALUE_DEPTH = 64;
+
+export const ZERO_TRACE_ID = '0'.repeat(32);
+export const ZERO_SPAN_ID = '0'.repeat(16);
+
+export function newResource(): Resource {
+  return { attributes: {}, serviceName: '', schemaUrl: '' };
+}
+
+export function newScope(): Scope {
+  return { name: '', version: '', attributes: {} };
+}
+
+export function newSpan(resource: Resource, scope: Scope): Span {
+  return {
+    traceId: '',
+    spanId: '',
+    parentSpanId: '',
+    traceState: '',
+    flags: 0,
+    name: '',
+    kind: 0,
+    startTimeUnixNano: 0n,
+    endTimeUnixNano: 0n,
+    attributes: {},
+    events: [],
+    links: [],
+    status: { code: 0, message: '' },
+    resource,
+    scope,
+  };
+}
+
+/** Called once a ResourceSpans is complete, since its attributes may arrive in any order. */
+export function finishResource(resource: Resource): void {
+  const name = resource.attributes['service.name'];
+  resource.serviceName = typeof name === 'string' ? name : '';
+}
+
+/**
+ * Attribute keys are untrusted: a plain assignment of '__proto__' would replace the object's
+ * prototype instead of storing the value. A duplicate key keeps the last value, as pdata does.
+ */
+export function setAttr(target: Attributes, key: string, value: AttrValue): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
+}
+
+/** The problem with a required id of `bytes` bytes given as lower-case hex, or null. */
+export function requiredIdProblem(field: string, hex: string, bytes: number, zero: string): string | null {
+  if (hex.length !== bytes * 2) return `${field} must be ${bytes} bytes, got ${hex.length / 2}`;
+  if (hex === zero) return `${field} must not be all zero`;
+  return null;
+}
+
+export function idLengthProblem(field: string, bytes: number, got: number): string {
+  return `${field} must be ${bytes} bytes, got ${got}`;
+}
+
+/** Counts rejected spans per distinct reason, so one bad client does not flood the message. */
+export class RejectTally {
+  rejected = 0;
+  private readonly reasons = new Map<string, number>();
+
+  add(reason: string): void {
+    this.rejected++;
+    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
+  }
+
+  result(spans: Span[]): DecodedExport {
+    if (this.rejected === 0) return { spans, rejected: 0, rejectReason: '' };
+    const lines: string[] = [];
+    for (const [reason, n] of this.reasons) lines.push(`${reason} (${n} span${n === 1 ? '' : 's'})`);
+    return { spans, rejected: this.rejected, rejectReason: lines.join('\n') };
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The in-memory form of one OTLP span after decoding, shared by both wire formats
+ * (protobuf and OTLP JSON), the rules and the storage writer.
+ *
+ * Ids are lower-case hex ('' when absent). Times are nanoseconds since the epoch as
+ * bigint, because OTLP's fixed64 nanosecond stamps do not fit a double.
+ */
+
+/** An OTLP AnyValue. Integers outside the safe range stay bigint so nothing is rounded. */
+export type AttrValue =
+  | string
+  | number
+  | boolean
+  | bigint
+  | Uint8Array
+  | null
+  | AttrValue[]
+  | { [key: string]: AttrValue };
+
+export type Attributes = Record<string, AttrValue>;
+
+export interface Resource {
+  attributes: Attributes;
+  /** `service.name` as a string, '' when absent. */
+  serviceName: string;
+  schemaUrl: string;
+}
+
+export interface Scope {
+  name: string;
+  version: string;
+  attributes: Attributes;
+}
+
+export interface SpanEvent {
+  timeUnixNano: bigint;
+  name: string;
+  attributes: Attributes;
+}
+
+export interface SpanLink {
+  traceId: string;
+  spanId: string;
+  traceState: string;
+  attributes: Attributes;
+}
+
+/** OTLP Span.SpanKind numbers. */
+export const SpanKind = {
+  UNSPECIFIED: 0,
+  INTERNAL: 1,
+  SERVER: 2,
+  CLIENT: 3,
+  PRODUCER: 4,
+  CONSUMER: 5,
+} as const;
+
+/** OTLP Status.StatusCode numbers. */
+export const StatusCode = { UNSET: 0, OK: 1, ERROR: 2 } as const;
+
+export interface Span {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  traceState: string;
+  flags: number;
+  name: string;
+  kind: number;
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  attributes: Attributes;
+  events: SpanEvent[];
+  links: SpanLink[];
+  status: { code: number; message: string };
+  /** Shared by every span of the same ResourceSpans. */
+  resource: Resource;
+  /** Shared by every span of the same ScopeSpans. */
+  scope: Scope;
+}
+
+/** A decoded export request: the spans that passed validation and what was rejected. */
+export interface DecodedExport {
+  spans: Span[];
+  rejected: number;
+  /** Why spans were rejected, one line per distinct reason; '' when none were. */
+  rejectReason: string;
+}

@@ -1,0 +1,124 @@
+/**
+ * Groups the rows of concurrent requests into few large inserts (group commit).
+ *
+ * A request's rows join the batch being gathered; the batch goes out when it is full,
+ * when its oldest row has waited `maxDelayMs`, or at once when no insert is running and
+ * the batch is full. Each request's promise settles when the insert holding its rows
+ * has. When ClickHouse rejects a batch for its data (a permanent error), the batch is
+ * split by request so that one bad request cannot fail the others.
+ */
+import { isPermanentInsertError } from './classify.js';
+
+export interface BatcherOptions<R> {
+  insert: (rows: R[]) => Promise<void>;
+  maxRows: number;
+  maxDelayMs: number;
+  /** Inserts allowed to run at once. */
+  concurrency: number;
+  onInsert?: (rows: number, seconds: number, ok: boolean) => void;
+}
+
+interface Entry<R> {
+  rows: R[];
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export class Batcher<R> {
+  private gathering: Entry<R>[] = [];
+  private gatheredRows = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private due = false;
+  private running = 0;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly o: BatcherOptions<R>) {}
+
+  /** Resolves once `rows` are inserted; rejects with the insert's error otherwise. */
+  write(rows: R[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.gathering.push({ rows, resolve, reject });
+      this.gatheredRows += rows.length;
+      if (this.gatheredRows >= this.o.maxRows) this.due = true;
+      else if (!this.timer && !this.due) {
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.due = true;
+          this.pump();
+        }, this.o.maxDelayMs);
+      }
+      this.pump();
+    });
+  }
+
+  /** Sends whatever is gathered now and waits until no insert is running. */
+  async flush(): Promise<void> {
+    this.due = this.gathering.length > 0;
+    this.pump();
+    while (this.running > 0 || this.gathering.length > 0) {
+      await new Promise<void>((r) => this.idleWaiters.push(r));
+      this.due = this.gathering.length > 0;
+      this.pump();
+    }
+  }
+
+  get pendingRows(): number {
+    return this.gatheredRows;
+  }
+
+  private pump(): void {
+    while (this.due && this.gathering.length > 0 && this.running < this.o.concurrency) {
+      const batch = this.take();
+      this.running++;
+      void this.send(batch).finally(() => {
+        this.running--;
+        this.pump();
+        if (this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
+      });
+    }
+  }
+
+  /** Takes up to maxRows (whole entries, at least one) off the gathering batch. */
+  private take(): Entry<R>[] {
+    let n = 0;
+    let i = 0;
+    while (i < this.gathering.length && (i === 0 || n + this.gathering[i].rows.length <= this.o.maxRows)) {
+      n += this.gathering[i].rows.length;
+      i++;
+    }
+    const batch = this.gathering.splice(0, i);
+    this.gatheredRows -= n;
+    if (this.gathering.length === 0) {
+      this.due = false;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+    } else if (this.gatheredRows < this.o.maxRows && !this.timer) {
+      // What is left waits as long as a fresh batch would.
+      this.due = false;
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.due = true;
+        this.pump();
+      }, this.o.maxDelayMs);
+    }
+    return batch;
+  }
+
+  private async send(batch: Entry<R>[]): Promise<void> {
+    const rows = batch.length === 1 ? batch[0].rows : batch.flatMap((e) => e.rows);
+    const t0 = performance.now();
+    try {
+      await this.o.insert(rows);
+      this.o.onInsert?.(rows.length, (performance.now() - t0) / 1000, true);
+      for (const e of batch) e.resolve();
+    } catch (err) {
+      this.o.onInsert?.(rows.length, (performance.now() - t0) / 1000, false);
+      if (batch.length > 1 && isPermanentInsertError(err)) {
+        for (const e of batch) await this.send([e]);
+        return;
+      }
+      for (const e of batch) e.reject(err);
+    }
+  }
+}

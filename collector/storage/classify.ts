@@ -1,0 +1,40 @@
+/**
+ * Decides whether a failed insert may succeed if tried again. Errors about the data
+ * itself (parse failures, type mismatches) never will; everything else (network,
+ * timeouts, memory limits, too many parts, a stopped engine) may.
+ */
+
+/** ClickHouse error codes that say the inserted data is wrong, not that the server is unwell. */
+const PERMANENT_CODES = new Set([
+  6, // CANNOT_PARSE_TEXT
+  16, // NO_SUCH_COLUMN_IN_TABLE
+  26, // CANNOT_PARSE_QUOTED_STRING
+  27, // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+  38, // CANNOT_PARSE_DATE
+  41, // CANNOT_PARSE_DATETIME
+  43, // ILLEGAL_TYPE_OF_ARGUMENT
+  53, // TYPE_MISMATCH
+  62, // SYNTAX_ERROR
+  69, // ARGUMENT_OUT_OF_BOUND
+  70, // CANNOT_CONVERT_TYPE
+  72, // CANNOT_PARSE_NUMBER
+  117, // INCORRECT_DATA
+  131, // TOO_LARGE_STRING_SIZE
+  321, // VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
+  349, // CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
+]);
+
+export function clickhouseCode(e: unknown): number | undefined {
+  if (!e || typeof e !== 'object') return undefined;
+  const o = e as { clickhouseCode?: unknown; code?: unknown; message?: unknown };
+  if (typeof o.clickhouseCode === 'number') return o.clickhouseCode;
+  if (typeof o.code === 'string' && /^\d+$/.test(o.code)) return Number(o.code);
+  if (typeof o.code === 'number') return o.code;
+  const m = typeof o.message === 'string' ? /Code: (\d+)\./.exec(o.message) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+export function isPermanentInsertError(e: unknown): boolean {
+  const code = clickhouseCode(e);
+  return code !== undefined && PERMANENT_CODES.has(code);
+}

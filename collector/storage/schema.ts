@@ -1,0 +1,101 @@
+/**
+ * DDL for the spans table in the OpenTelemetry Collector contrib clickhouseexporter
+ * layout (`otel_traces`, the `_trace_id_ts` lookup table and its materialized view), so
+ * Grafana's ClickHouse data source and existing queries work on spansift's data.
+ */
+export interface SchemaOptions {
+  database: string;
+  table: string;
+  /** `ON CLUSTER` name; tables become Replicated* and get Distributed fronts. */
+  cluster?: string;
+  /** Time to live in seconds; 0 keeps data forever. */
+  ttlSeconds: number;
+}
+
+export function quoteIdent(name: string): string {
+  return '`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`';
+}
+
+function onCluster(o: SchemaOptions): string {
+  return o.cluster ? ` ON CLUSTER ${quoteIdent(o.cluster)}` : '';
+}
+
+function engine(o: SchemaOptions, kind: 'MergeTree'): string {
+  return o.cluster ? `Replicated${kind}` : kind;
+}
+
+function ttl(o: SchemaOptions, column: string): string {
+  return o.ttlSeconds > 0 ? `TTL toDateTime(${column}) + toIntervalSecond(${Math.floor(o.ttlSeconds)})` : '';
+}
+
+export function tracesTableDDL(o: SchemaOptions): string {
+  const t = `${quoteIdent(o.database)}.${quoteIdent(o.table)}`;
+  return `CREATE TABLE IF NOT EXISTS ${t}${onCluster(o)} (
+    Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
+    TraceId String CODEC(ZSTD(1)),
+    SpanId String CODEC(ZSTD(1)),
+    ParentSpanId String CODEC(ZSTD(1)),
+    TraceState String CODEC(ZSTD(1)),
+    SpanName LowCardinality(String) CODEC(ZSTD(1)),
+    SpanKind LowCardinality(String) CODEC(ZSTD(1)),
+    ServiceName LowCardinality(String) CODEC(ZSTD(1)),
+    ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    ScopeName String CODEC(ZSTD(1)),
+    ScopeVersion String CODEC(ZSTD(1)),
+    SpanAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    Duration UInt64 CODEC(T64, ZSTD(1)),
+    StatusCode LowCardinality(String) CODEC(ZSTD(1)),
+    StatusMessage String CODEC(ZSTD(1)),
+    Events Nested (
+        Timestamp DateTime64(9),
+        Name LowCardinality(String),
+        Attributes Map(LowCardinality(String), String)
+    ) CODEC(ZSTD(1)),
+    Links Nested (
+        TraceId String,
+        SpanId String,
+        TraceState String,
+        Attributes Map(LowCardinality(String), String)
+    ) CODEC(ZSTD(1)),
+    ResourceAttributeItems Array(String) ALIAS arrayMap(kv -> concat(kv.1, '=', kv.2), CAST(ResourceAttributes, 'Array(Tuple(String, String))')),
+    SpanAttributeItems Array(String) ALIAS arrayMap(kv -> concat(kv.1, '=', kv.2), CAST(SpanAttributes, 'Array(Tuple(String, String))')),
+    INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_duration Duration TYPE minmax GRANULARITY 1,
+    INDEX idx_lower_span_name lower(SpanName) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8
+) ENGINE = ${engine(o, 'MergeTree')}
+PARTITION BY toDate(Timestamp)
+PRIMARY KEY (ServiceName, SpanName, toDateTime(Timestamp))
+ORDER BY (ServiceName, SpanName, toDateTime(Timestamp), Timestamp)
+${ttl(o, 'Timestamp')}
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
+}
+
+export function traceIdTsTableDDL(o: SchemaOptions): string {
+  const t = `${quoteIdent(o.database)}.${quoteIdent(o.table + '_trace_id_ts')}`;
+  return `CREATE TABLE IF NOT EXISTS ${t}${onCluster(o)} (
+    TraceId String CODEC(ZSTD(1)),
+    Start SimpleAggregateFunction(min, DateTime) CODEC(ZSTD(1)),
+    End SimpleAggregateFunction(max, DateTime) CODEC(ZSTD(1))
+) ENGINE = ${engine(o, 'MergeTree')}
+PARTITION BY toStartOfWeek(Start)
+ORDER BY (TraceId)
+${ttl(o, 'Start')}
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
+}
+
+export function traceIdTsViewDDL(o: SchemaOptions): string {
+  const db = quoteIdent(o.database);
+  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${quoteIdent(o.table + '_trace_id_ts_mv')}${onCluster(o)}
+TO ${db}.${quoteIdent(o.table + '_trace_id_ts')}
+AS SELECT
+    TraceId,
+    min(Timestamp) as Start,
+    max(Timestamp) as End
+FROM ${db}.${quoteIdent(o.table)}
+WHERE TraceId != ''
+GROUP BY TraceId`;
+}

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { duration, endpoint, size } from './units.js';
+
+/**
+ * The whole spansift configuration with its defaults: the one place defaults live.
+ * Every object is strict, so a misspelt key is an error rather than silently ignored.
+ * README.md documents every key.
+ */
+
+/** A section written with nothing after its key (`http:`) means "all defaults", as in the collector. */
+function section<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (v === null || v === undefined ? {} : v), schema);
+}
+
+const httpReceiver = z.strictObject({
+  /** `false` turns the receiver off. */
+  enabled: z.boolean().default(true),
+  endpoint: endpoint().default('127.0.0.1:4318'),
+  /** Largest request body accepted, counted after decompression. */
+  max_request_body_size: size().default(20 * 1024 * 1024),
+});
+
+const grpcReceiver = z.strictObject({
+  enabled: z.boolean().default(true),
+  endpoint: endpoint().default('127.0.0.1:4317'),
+  /** Largest message accepted, after decompression. */
+  max_recv_msg_size: size().default(20 * 1024 * 1024),
+});
+
+const ingestAuth = z.strictObject({
+  /** Accepted bearer tokens; when empty, ingest is open as in the OpenTelemetry Collector. */
+  bearer_tokens: z.array(z.string().min(1, 'a token must not be empty')).default([]),
+});
+
+const otlpReceiver = z.strictObject({
+  http: section(httpReceiver),
+  grpc: section(grpcReceiver),
+  auth: section(ingestAuth),
+});
+
+const batch = z.strictObject({
+  /** Flush a batch once it holds this many rows. */
+  max_rows: z.number().int().positive().default(20_000),
+  /** Longest a row waits for more rows to join its insert (a lone request waits at most this). */
+  max_delay: duration().default(20),
+  /** Inserts allowed to run at once. */
+  concurrency: z.number().int().min(1).max(16).default(2),
+});
+
+const embedded = z.strictObject({
+  /** Data directory of the embedded ClickHouse engine (chDB). */
+  path: z.string().min(1).optional(),
+});
+
+const clickhouse = z
+  .strictObject({
+    embedded: embedded.optional(),
+    /** ClickHouse server HTTP URL, e.g. http://clickhouse:8123. Set this or `embedded`. */
+    url: z.string().url().optional(),
+    username: z.string().default('default'),
+    password: z.string().default(''),
+    database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'letters, digits and _ only').default('default'),
+    /** Cluster name for `ON CLUSTER` DDL and Replicated engines (server mode only). */
+    cluster: z.string().min(1).optional(),
+    traces_table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'letters, digits and _ only').default('otel_traces'),
+    /** Drop spans older than this; 0 keeps them forever. */
+    ttl: duration().default(0),
+    batch: section(batch),
+    /** Per-insert timeout. */
+    request_timeout: duration().default(30_000),
+  })
+  .superRefine((v, ctx) => {
+    if (v.url && v.embedded) ctx.addIssue({ code: 'custom', path: ['url'], message: 'set either url (a ClickHouse server) or embedded, not both' });
+    if (v.cluster && !v.url) ctx.addIssue({ code: 'custom', path: ['cluster'], message: 'cluster needs url (a ClickHouse server)' });
+  });
+
+const limits = z.strictObject({
+  /** Request bytes (decompressed) being decoded, routed or waiting for their insert. */
+  max_inflight_bytes: size().default(128 * 1024 * 1024),
+  /** Spans waiting for their insert. */
+  max_inflight_spans: z.number().int().positive().default(100_000),
+  /** Refuse new requests while the process's resident memory is above this; 0 turns it off. */
+  memory_limit: size().default(0),
+  /** What `Retry-After` / RetryInfo tell a client that was turned away. */
+  retry_after: duration().default(1000),
+});
+
+const ui = z.strictObject({
+  endpoint: endpoint().default('127.0.0.1:8080'),
+  /** Token for the API; when unset spansift creates one under data_dir on first start. */
+  admin_token: z.string().optional(),
+});
+
+const log = z.strictObject({
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export const configSchema = z.strictObject({
+  /** Where spansift keeps its own files (the embedded engine's data, the generated admin token). */
+  data_dir: z.string().min(1).default('./data'),
+  receivers: section(z.strictObject({ otlp: section(otlpReceiver) })),
+  storage: section(z.strictObject({ clickhouse: section(clickhouse) })),
+  limits: section(limits),
+  ui: section(ui),
+  log: section(log),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ClickHouseConfig = Config['storage']['clickhouse'];

@@ -1,0 +1,75 @@
+/**
+ * Starts a real spansift service in the test process: embedded ClickHouse (one engine
+ * path per process, as chDB allows), every listener on an ephemeral 127.0.0.1 port.
+ */
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { createClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import { parseConfig } from '../../config/load.js';
+import { Service } from '../../collector/service.js';
+import { createLogger } from '../../collector/log.js';
+import type { StorageTarget } from '../../collector/storage/client.js';
+import type { Connection } from '@clickhouse/client-common';
+
+export const ENGINE_PATH = join(tmpdir(), `spansift-test-engine-${process.pid}`);
+
+type Tree = { [k: string]: unknown };
+
+function merge(a: Tree, b: Tree): Tree {
+  const out: Tree = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && a[k] && typeof a[k] === 'object' ? merge(a[k] as Tree, v as Tree) : v;
+  }
+  return out;
+}
+
+export function testConfig(overrides: Tree = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'spansift-test-'));
+  const base: Tree = {
+    data_dir: dataDir,
+    receivers: { otlp: { http: { endpoint: '127.0.0.1:0' }, grpc: { endpoint: '127.0.0.1:0' } } },
+    storage: { clickhouse: { embedded: { path: ENGINE_PATH }, batch: { max_delay: '5ms' } } },
+    ui: { endpoint: '127.0.0.1:0', admin_token: 'test-admin-token' },
+    log: { level: 'silent' },
+  };
+  return parseConfig(stringify(merge(base, overrides)), 'test.yaml', {});
+}
+
+/** A storage target over the process's engine, optionally through a wrapping Connection. */
+export function testStorage(wrap?: (c: Connection<unknown>) => Connection<unknown>): StorageTarget {
+  mkdirSync(ENGINE_PATH, { recursive: true });
+  const conn = createChdbConnection({ path: ENGINE_PATH }) as unknown as Connection<unknown>;
+  const client = createClient({ connection: (wrap ? wrap(conn) : conn) as never });
+  return { client, describe: `embedded:${ENGINE_PATH}`, database: 'default' };
+}
+
+export interface Running {
+  service: Service;
+  httpUrl: string;
+  grpcUrl: string;
+  uiUrl: string;
+  adminToken: string;
+  stop: () => Promise<void>;
+}
+
+export async function startSpansift(overrides: Tree = {}, storage?: StorageTarget): Promise<Running> {
+  const config = testConfig(overrides);
+  const service = new Service({ config, log: createLogger('silent'), storage });
+  const ep = await service.start();
+  return {
+    service,
+    httpUrl: ep.http ? `http://127.0.0.1:${ep.http.port}` : '',
+    grpcUrl: ep.grpcPort ? `http://127.0.0.1:${ep.grpcPort}` : '',
+    uiUrl: `http://127.0.0.1:${ep.ui!.port}`,
+    adminToken: service.adminToken!,
+    stop: () => service.stop(),
+  };
+}
+
+export async function getTrace(r: Running, traceId: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${r.uiUrl}/api/v1/traces/${traceId}`, { headers: { authorization: `Bearer ${r.adminToken}` } });
+  return { status: res.status, body: await res.json() };
+}
