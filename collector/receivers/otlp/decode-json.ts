@@ -3,7 +3,7 @@
  * lowerCamelCase keys (proto names accepted too), hex ids, 64-bit integers as strings or
  * numbers, enums as integers or names, unknown keys ignored, absent or null = default.
  */
-import type { AttrValue, Attributes, DecodedExport, Resource, Scope, Span, SpanEvent } from '../../span.js';
+import type { AttrValue, Attributes, DecodedExport, Resource, Scope, Span, SpanEvent, SpanLink } from '../../span.js';
 import { DecodeError } from './decode-error.js';
 import {
   MAX_VALUE_DEPTH,
@@ -153,7 +153,7 @@ function decodeSpan(o: JsonObject, path: JsonPath, resource: Resource, scope: Sc
   for (let i = 0; i < links.length; i++) {
     path.parts.push(i);
     const l = element(links[i], path);
-    const link = {
+    const link: SpanLink = {
       traceId: readHexId(get(l, 'traceId', 'trace_id'), path, 'traceId'),
       spanId: readHexId(get(l, 'spanId', 'span_id'), path, 'spanId'),
       traceState: readString(get(l, 'traceState', 'trace_state'), path, 'traceState'),

@@ -30,6 +30,8 @@ type Reader = protobuf.Reader;
 
 /** Where the walker is, for the message of a DecodeError; plain counters cost nothing. */
 interface Cursor {
+  /** 0: request, 1: in a ResourceSpans, 2: in a ScopeSpans, 3: in a Span. */
+  depth: number;
   resource: number;
   scope: number;
   span: number;
@@ -39,7 +41,7 @@ export function decodeProtobuf(buf: Uint8Array): DecodedExport {
   const bytes = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   // A Buffer gets protobufjs's BufferReader, whose strings come from the native utf8Slice.
   const r = protobuf.Reader.create(bytes);
-  const at: Cursor = { resource: -1, scope: -1, span: -1 };
+  const at: Cursor = { depth: 0, resource: -1, scope: -1, span: -1 };
   const spans: Span[] = [];
   const tally = new RejectTally();
   try {
@@ -48,27 +50,27 @@ export function decodeProtobuf(buf: Uint8Array): DecodedExport {
       if (tag === 10) {
         at.resource++;
         at.scope = -1;
-        at.span = -1;
+        at.depth = 1;
         const outer = enter(r);
         decodeResourceSpans(r, spans, tally, at);
+        at.depth = 0;
         r.len = outer;
       } else {
         r.skipType(tag & 7, 0, tag >>> 3);
       }
     }
   } catch (err) {
-    if (err instanceof DecodeError) throw err;
     const detail = err instanceof Error ? err.message : String(err);
-    throw new DecodeError(`invalid protobuf ExportTraceServiceRequest${where(at)}: ${detail}`, { cause: err });
+    throw new DecodeError(`invalid protobuf ExportTraceServiceRequest${where(at)} (byte ${r.pos}): ${detail}`, { cause: err });
   }
   return tally.result(spans);
 }
 
 function where(at: Cursor): string {
-  if (at.resource < 0) return '';
+  if (at.depth === 0) return '';
   let s = ` at resourceSpans[${at.resource}]`;
-  if (at.scope >= 0) s += `.scopeSpans[${at.scope}]`;
-  if (at.span >= 0) s += `.spans[${at.span}]`;
+  if (at.depth >= 2) s += `.scopeSpans[${at.scope}]`;
+  if (at.depth >= 3) s += `.spans[${at.span}]`;
   return s;
 }
 
@@ -87,8 +89,10 @@ function decodeResourceSpans(r: Reader, out: Span[], tally: RejectTally, at: Cur
     } else if (tag === 18) {
       at.scope++;
       at.span = -1;
+      at.depth = 2;
       const outer = enter(r);
       decodeScopeSpans(r, resource, out, tally, at);
+      at.depth = 1;
       r.len = outer;
     } else if (tag === 26) {
       resource.schemaUrl = r.string();
@@ -106,8 +110,10 @@ function decodeScopeSpans(r: Reader, resource: Resource, out: Span[], tally: Rej
     const tag = r.uint32();
     if (tag === 18) {
       at.span++;
+      at.depth = 3;
       const outer = enter(r);
       const span = decodeSpan(r, resource, scope, tally);
+      at.depth = 2;
       r.len = outer;
       if (span !== null) out.push(span);
     } else if (tag === 10) {

@@ -110,10 +110,12 @@ export class HttpReceiver {
     this.o.metrics?.requests.inc({ transport: 'http', outcome: outcomeOf(err) });
     if (err.code === 'INTERNAL') this.o.log?.error({ err: e }, 'export request failed');
     if (err.retryable) res.setHeader('Retry-After', retryAfterSeconds(err.retryAfterMs ?? this.o.admission.retryAfterMs));
-    // A body that was not read to the end cannot be followed by another request on this connection.
-    if (!req.complete) res.setHeader('Connection', 'close');
+    // Node discards an unread body after the response, keeping the connection; a body over
+    // the limit is not worth reading, so that connection is closed instead.
+    const drop = !req.complete && err.code === 'BODY_TOO_LARGE';
+    if (drop) res.setHeader('Connection', 'close');
     this.send(res, err.spec.http, format, encodeStatus(err.spec.grpc, err.message, format, err.retryable ? (err.retryAfterMs ?? this.o.admission.retryAfterMs) : undefined));
-    if (!req.complete) res.once('finish', () => req.destroy());
+    if (drop) res.once('finish', () => req.destroy());
   }
 
   private send(res: ServerResponse, status: number, format: Format, body: Uint8Array | string): void {

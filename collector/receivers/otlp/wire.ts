@@ -7,6 +7,7 @@ import type protobuf from 'protobufjs';
 import type { AttrValue, Attributes } from '../../span.js';
 import { DecodeError } from './decode-error.js';
 import { MAX_VALUE_DEPTH, setAttr } from './decode-shared.js';
+import { cachedKey } from './key-cache.js';
 
 type Reader = protobuf.Reader;
 
@@ -82,6 +83,14 @@ export function readId(r: Reader, size: number): string | number {
   return (r.buf as Buffer).toString('hex', start, start + length);
 }
 
+function readKey(r: Reader): string {
+  const length = r.uint32();
+  const start = r.pos;
+  if (start + length > r.len) throw truncated(r, length);
+  r.pos = start + length;
+  return cachedKey(r.buf as Buffer, start, start + length);
+}
+
 /** A bytes field copied out, so a stored attribute does not pin the whole request buffer. */
 export function readBytesCopy(r: Reader): Uint8Array {
   const length = r.uint32();
@@ -110,7 +119,7 @@ export function decodeKeyValue(r: Reader, target: Attributes, depth: number): vo
   let value: AttrValue = null;
   while (r.pos < r.len) {
     const tag = r.uint32();
-    if (tag === 10) key = r.string();
+    if (tag === 10) key = readKey(r);
     else if (tag === 18) value = decodeAnyValue(r, depth);
     else r.skipType(tag & 7, 0, tag >>> 3);
   }

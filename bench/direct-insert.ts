@@ -1,0 +1,41 @@
+/**
+ * The engine's own limit: the same rows spansift would write, inserted straight with
+ * `client.insert` in JSONEachRow, batch after batch. Run as its own process (one engine
+ * path per process); prints one JSON line.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import { migrate } from '../collector/storage/migrations.js';
+import { spanToRow } from '../collector/storage/rows.js';
+import { decodedSpans, type Shape } from './spans.js';
+import { cpuSeconds, peakRssBytes } from './proc.js';
+
+const shape = (process.argv[2] ?? 'llm') as Shape;
+const total = Number(process.argv[3] ?? 200_000);
+const batch = Number(process.argv[4] ?? 20_000);
+/** Inserts in flight at once, as spansift's storage.clickhouse.batch.concurrency. */
+const concurrency = Number(process.argv[5] ?? 2);
+
+const path = mkdtempSync(join(tmpdir(), 'spansift-bench-direct-'));
+const client = createClient({ connection: createChdbConnection({ path }) as never });
+await migrate(client, { database: 'default', table: 'otel_traces', ttlSeconds: 0 });
+
+// Rows are built before the clock starts: this measures the client and the engine only.
+const batches = [];
+for (let done = 0; done < total; done += batch) batches.push(decodedSpans(shape, Math.min(batch, total - done)).map((s) => spanToRow(s)));
+const bytes = Buffer.byteLength(JSON.stringify(batches[0][0]));
+
+const cpu0 = cpuSeconds(process.pid);
+const t0 = performance.now();
+let next = 0;
+const worker = async () => {
+  while (next < batches.length) await client.insert({ table: 'default.otel_traces', values: batches[next++], format: 'JSONEachRow' });
+};
+await Promise.all(Array.from({ length: concurrency }, worker));
+const seconds = (performance.now() - t0) / 1000;
+const cpu = cpuSeconds(process.pid) - cpu0;
+await client.close();
+process.stdout.write(JSON.stringify({ shape, rows: total, concurrency, seconds, rowsPerSecond: total / seconds, cpuSeconds: cpu, peakRssBytes: peakRssBytes(process.pid), rowJsonBytes: bytes }) + '\n');

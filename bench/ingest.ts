@@ -1,0 +1,128 @@
+/**
+ * Sustained ingest over OTLP/HTTP protobuf: a spansift process on its embedded engine,
+ * fed by keep-alive connections with pre-encoded requests (so the load generator costs
+ * little CPU). Measures spans/s from first request to last acknowledgement, spansift's
+ * CPU time and peak RSS.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
+import { stringify } from 'yaml';
+import { encodeRequest, type Shape } from './spans.js';
+import { cpuSeconds, peakRssBytes } from './proc.js';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+
+export interface IngestResult {
+  shape: Shape;
+  spans: number;
+  seconds: number;
+  spansPerSecond: number;
+  cpuSeconds: number;
+  peakRssBytes: number;
+  refused: number;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+export async function startSpansift(extra: Record<string, unknown> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'spansift-bench-'));
+  const port = await freePort();
+  const config = {
+    data_dir: dir,
+    receivers: { otlp: { http: { endpoint: `127.0.0.1:${port}` }, grpc: { enabled: false } } },
+    ui: { endpoint: `127.0.0.1:${await freePort()}`, admin_token: 'bench' },
+    log: { level: 'warn' },
+    ...extra,
+  };
+  const file = join(dir, 'spansift.yaml');
+  writeFileSync(file, stringify(config));
+  const child = spawn(process.execPath, [join(ROOT, 'dist/collector/main.js'), 'start', '--config', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    const deadline = setTimeout(() => reject(new Error('spansift did not start')), 60_000);
+    const probe = async () => {
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        if (r.status === 200) {
+          clearTimeout(deadline);
+          return resolve();
+        }
+      } catch {
+        /* not listening yet */
+      }
+      setTimeout(probe, 100);
+    };
+    void probe();
+  });
+  return { child, port };
+}
+
+function post(agent: Agent, port: number, body: Uint8Array): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { agent, host: '127.0.0.1', port, method: 'POST', path: '/v1/traces', headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Sends `total` spans in requests of `perRequest`, `connections` at a time; refused requests are sent again. */
+export async function runIngest(shape: Shape, total: number, opts: { perRequest?: number; connections?: number; extraConfig?: Record<string, unknown> } = {}): Promise<IngestResult> {
+  const perRequest = opts.perRequest ?? 500;
+  const connections = opts.connections ?? 8;
+  const bodies = Array.from({ length: Math.ceil(total / perRequest) }, (_, i) => encodeRequest(shape, perRequest, i * perRequest));
+  const { child, port } = await startSpansift(opts.extraConfig);
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  let next = 0;
+  let refused = 0;
+  const cpu0 = cpuSeconds(child.pid!);
+  const t0 = performance.now();
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++];
+      for (;;) {
+        const status = await post(agent, port, body);
+        if (status === 200) break;
+        if (status !== 429 && status !== 503) throw new Error(`unexpected status ${status}`);
+        refused++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  const result: IngestResult = {
+    shape,
+    spans: bodies.length * perRequest,
+    seconds,
+    spansPerSecond: (bodies.length * perRequest) / seconds,
+    cpuSeconds: cpuSeconds(child.pid!) - cpu0,
+    peakRssBytes: peakRssBytes(child.pid!),
+    refused,
+  };
+  agent.destroy();
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  return result;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const shape = (process.argv[2] ?? 'llm') as Shape;
+  const total = Number(process.argv[3] ?? 200_000);
+  console.log(JSON.stringify(await runIngest(shape, total)));
+}

@@ -1,0 +1,84 @@
+/**
+ * Runs spansift as a separate process, the way users run it (`spansift start --config`),
+ * so tests can kill it, restart it on the same data and measure its memory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ProcessSetup {
+  dir: string;
+  configFile: string;
+  httpUrl: string;
+  grpcUrl: string;
+  uiUrl: string;
+  adminToken: string;
+}
+
+/** Writes a config with fixed free ports and a fresh data directory. */
+export async function setupProcess(extra: Record<string, unknown> = {}): Promise<ProcessSetup> {
+  const dir = mkdtempSync(join(tmpdir(), 'spansift-proc-'));
+  const [http, grpc, ui] = [await freePort(), await freePort(), await freePort()];
+  const config = {
+    data_dir: dir,
+    receivers: { otlp: { http: { endpoint: `127.0.0.1:${http}` }, grpc: { endpoint: `127.0.0.1:${grpc}` } } },
+    ui: { endpoint: `127.0.0.1:${ui}`, admin_token: 'proc-admin-token' },
+    log: { level: 'info' },
+    ...extra,
+  };
+  const configFile = join(dir, 'spansift.yaml');
+  writeFileSync(configFile, stringify(config));
+  return { dir, configFile, httpUrl: `http://127.0.0.1:${http}`, grpcUrl: `http://127.0.0.1:${grpc}`, uiUrl: `http://127.0.0.1:${ui}`, adminToken: 'proc-admin-token' };
+}
+
+export interface Proc {
+  child: ChildProcess;
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  exited: Promise<number | string>;
+  output: () => string;
+}
+
+/** Starts `spansift start` and resolves once it logs that it is listening. */
+export function startProcess(setup: ProcessSetup): Promise<Proc> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'collector/main.ts'), 'start', '--config', setup.configFile], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('"msg":"spansift started"')) {
+        child.stdout!.off('data', onData);
+        child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+        resolve({ child, exited, output: () => out });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    void exited.then((code) => reject(new Error(`spansift exited (${code}) before it started:\n${out}`)));
+  });
+}
+
+/** Peak resident memory of a process, from /proc (VmHWM). */
+export function peakRss(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m![1]) * 1024;
+}
