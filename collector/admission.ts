@@ -29,7 +29,11 @@ export class Admission {
   takeBytes(n: number): void {
     if (this.closed) throw new SpansiftError('SHUTTING_DOWN', 'spansift is shutting down', { retryAfterMs: this.o.retryAfterMs });
     if (this.bytes > 0 && this.bytes + n > this.o.maxBytes) throw this.overloaded(`${this.bytes} request bytes in flight (limit ${this.o.maxBytes})`);
-    if (this.memoryOver()) throw this.overloaded(`resident memory above limits.memory_limit (${this.o.memoryLimit} bytes)`);
+    // Memory the engine's allocator keeps after a burst does not shrink by refusing, so an
+    // idle process always takes the next request: refusing it would refuse forever.
+    if ((this.bytes > 0 || this.spans > 0) && this.memoryOver()) {
+      throw this.overloaded(`resident memory above limits.memory_limit (${this.o.memoryLimit} bytes)`);
+    }
     this.bytes += n;
     this.o.metrics?.inflightBytes.set(this.bytes);
   }
