@@ -12,6 +12,13 @@ import type { Metrics } from './metrics.js';
 import { SpansiftError } from './errors.js';
 import { isPermanentInsertError } from './storage/classify.js';
 import type { Resource } from './span.js';
+import type { Router } from './queues/router.js';
+import type { QueueStore } from './queues/store.js';
+
+/** The current router; a config reload replaces it. */
+export interface RoutingHolder {
+  router: Router;
+}
 
 export type Transport = 'http' | 'grpc';
 
@@ -26,6 +33,7 @@ export class Pipeline {
     private readonly store: TraceStore,
     private readonly admission: Admission,
     private readonly metrics?: Metrics,
+    private readonly routing?: { holder: RoutingHolder; queues: QueueStore },
   ) {}
 
   async consume(decoded: DecodedExport, transport: Transport): Promise<ExportResult> {
@@ -40,7 +48,9 @@ export class Pipeline {
     }
     try {
       const rows = toRows(decoded);
-      await this.store.write(rows);
+      // Spans and the queue items routed from them are both stored before the answer.
+      const items = this.routing ? this.routing.holder.router.route(spans, Date.now()) : [];
+      await (items.length ? Promise.all([this.store.write(rows), this.routing!.queues.write(items)]) : this.store.write(rows));
       this.metrics?.acceptedSpans.inc({ transport }, spans.length);
       return { rejected: decoded.rejected, message: decoded.rejectReason };
     } catch (e) {

@@ -20,6 +20,10 @@ import { GrpcReceiver } from './receivers/otlp/grpc.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { Logger } from './log.js';
 import { createApp } from '../ui-lite/app.js';
+import { QueueStore } from './queues/store.js';
+import { Router, RoutingCounters } from './queues/router.js';
+import type { RoutingHolder } from './pipeline.js';
+import { registerRoutingMetrics } from './metrics.js';
 import { resolveAdminToken } from '../ui-lite/admin-token.js';
 
 export interface ServiceOptions {
@@ -45,8 +49,36 @@ export class Service {
   private grpc: GrpcReceiver | undefined;
   private ui: ServerType | undefined;
   readonly endpoints: Endpoints = {};
+  queues: QueueStore | undefined;
+  readonly routingCounters = new RoutingCounters();
+  /** The routing config in force; `reload` swaps it. */
+  readonly routing: RoutingHolder;
+  private config: Config;
 
-  constructor(private readonly o: ServiceOptions) {}
+  constructor(private readonly o: ServiceOptions) {
+    this.config = o.config;
+    this.routing = { router: new Router({ queues: o.config.queues, rules: o.config.rules }, this.routingCounters) };
+    registerRoutingMetrics(this.metrics, this.routingCounters);
+  }
+
+  get currentConfig(): Config {
+    return this.config;
+  }
+
+  /**
+   * Applies a new config's queues and rules without a restart. Other sections need one;
+   * they are reported, not applied. Returns what was not applied.
+   */
+  reload(next: Config): string[] {
+    const ignored = (['receivers', 'storage', 'limits', 'ui', 'data_dir'] as const).filter(
+      (k) => JSON.stringify(next[k]) !== JSON.stringify(this.config[k]),
+    );
+    this.routing.router = new Router({ queues: next.queues, rules: next.rules }, this.routingCounters);
+    this.config = { ...this.config, queues: next.queues, rules: next.rules, log: next.log };
+    this.metrics.configReloads.inc({ outcome: 'success' });
+    this.o.log.info({ rules: next.rules.length, queues: Object.keys(next.queues).length, needs_restart: ignored }, 'config reloaded');
+    return ignored;
+  }
 
   get client(): ClickHouseClient {
     if (!this.storage) throw new Error('storage is not open');
@@ -76,7 +108,13 @@ export class Service {
       retryAfterMs: config.limits.retry_after,
       metrics: this.metrics,
     });
-    const pipeline = new Pipeline(this.traces, this.admission, this.metrics);
+    this.queues = new QueueStore(
+      this.storage.client,
+      schema.database,
+      { maxRows: ch.batch.max_rows, maxDelayMs: ch.batch.max_delay, concurrency: ch.batch.concurrency },
+      this.metrics,
+    );
+    const pipeline = new Pipeline(this.traces, this.admission, this.metrics, { holder: this.routing, queues: this.queues });
     const tokens = new TokenSet(config.receivers.otlp.auth.bearer_tokens);
 
     const admin = resolveAdminToken(config.ui.admin_token || undefined, config.data_dir);
@@ -87,6 +125,9 @@ export class Service {
     const app = createApp({
       adminToken: admin.token,
       traces: this.traces,
+      queues: this.queues,
+      routing: this.routing,
+      config: () => this.config,
       ping: async () => {
         const r = await storage.client.ping();
         if (!r.success) throw r.error;
@@ -119,7 +160,7 @@ export class Service {
   async stop(): Promise<void> {
     this.admission?.close();
     await Promise.all([this.http?.stop(), this.grpc?.stop()]);
-    await this.traces?.batcher.flush();
+    await Promise.all([this.traces?.batcher.flush(), this.queues?.batcher.flush()]);
     const ui = this.ui;
     this.ui = undefined;
     if (ui) await new Promise<void>((resolve) => ui.close(() => resolve()));

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
+import { crossCheck } from './cross-check.js';
 
 /** One problem in a config file, located by line, column and key path. */
 export interface ConfigProblem {
@@ -54,19 +55,49 @@ export function parseConfig(text: string, file = 'config', env: Env = process.en
   }
   if (doc.errors.length) throw new ConfigError(problems);
 
+  // A whole-value reference typed by its expansion, with the text it expanded to.
+  const typedRefs = new Map<Node, string>();
   visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value !== 'string' || !node.value.includes('$')) return;
       const expanded = expandEnv(node.value, env);
       const single = /^\$\{env:[^}]+\}$/.test(node.value);
-      node.value = single ? parseDocument(expanded).toJS() ?? expanded : expanded;
+      node.value = expanded;
+      if (!single) return;
+      const parsed = parseDocument(expanded);
+      const typed: unknown = parsed.errors.length ? undefined : parsed.toJS();
+      // Strings stay verbatim (YAML would fold or unquote them); numbers, booleans, lists and maps take their type.
+      if (typed === null || typed === undefined || typeof typed === 'string') return;
+      node.value = typed;
+      typedRefs.set(node, expanded);
     },
   });
 
-  const raw = doc.toJS() ?? {};
-  const result = configSchema.safeParse(raw);
-  if (result.success) return result.data;
-  for (const issue of result.error.issues) problems.push(...locate(doc, at, file, issue));
+  let raw = doc.toJS() ?? {};
+  let result = configSchema.safeParse(raw, { reportInput: true });
+  // As in the OpenTelemetry Collector, a key that takes a string gets the reference's text
+  // (a numeric password or token stays the string it was).
+  if (!result.success) {
+    let retyped = false;
+    for (const issue of result.error.issues) {
+      const node = doc.getIn(issue.path, true) as Node | undefined;
+      if (issue.code === 'invalid_type' && issue.expected === 'string' && node && isScalar(node) && typedRefs.has(node)) {
+        node.value = typedRefs.get(node);
+        retyped = true;
+      }
+    }
+    if (retyped) {
+      raw = doc.toJS() ?? {};
+      result = configSchema.safeParse(raw, { reportInput: true });
+    }
+  }
+  if (!result.success) for (const issue of result.error.issues) problems.push(...locate(doc, at, file, issue));
+  for (const p of crossCheck(raw)) {
+    const node = nearest(doc, p.path.map(String));
+    const pos = node?.range ? at(node.range[0] + (p.offset !== undefined ? valueOffset(node) + p.offset : 0)) : { line: 1, col: 1 };
+    problems.push({ file, line: pos.line, column: pos.col, path: p.path.join('.'), message: p.message });
+  }
+  if (result.success && problems.length === 0) return result.data;
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   throw new ConfigError(problems);
 }
@@ -95,6 +126,11 @@ function locate(doc: Document, at: (o: number) => { line: number; col: number },
   const node = nearest(doc, path);
   const pos = node?.range ? at(node.range[0]) : { line: 1, col: 1 };
   return [{ file, line: pos.line, column: pos.col, path: path.join('.'), message: describe(issue) }];
+}
+
+/** Where a scalar's text starts relative to its node: after the opening quote, if any. */
+function valueOffset(node: Node): number {
+  return isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') ? 1 : 0;
 }
 
 function describe(issue: Issue): string {

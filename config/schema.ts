@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, endpoint, size } from './units.js';
+import { queueSchema, ruleSchema } from './queues.js';
 
 /**
  * The whole spansift configuration with its defaults: the one place defaults live.
@@ -72,7 +73,8 @@ const clickhouse = z
   .superRefine((v, ctx) => {
     if (v.url && v.embedded) ctx.addIssue({ code: 'custom', path: ['url'], message: 'set either url (a ClickHouse server) or embedded, not both' });
     if (v.cluster && !v.url) ctx.addIssue({ code: 'custom', path: ['cluster'], message: 'cluster needs url (a ClickHouse server)' });
-  });
+    // Run also when another key of the section is wrong (a bad duration would skip this), so every problem is listed at once.
+  }, { when: (p) => typeof p.value === 'object' && p.value !== null });
 
 const limits = z.strictObject({
   /** Request bytes (decompressed) being decoded, routed or waiting for their insert. */
@@ -103,6 +105,10 @@ export const configSchema = z.strictObject({
   limits: section(limits),
   ui: section(ui),
   log: section(log),
+  /** Labeling queues by name. */
+  queues: z.preprocess((v) => v ?? {}, z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'queue names: letters, digits, _ . - only'), queueSchema)),
+  /** Routing rules, tried for every span. */
+  rules: z.preprocess((v) => v ?? [], z.array(ruleSchema)),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -11,10 +11,20 @@ import type { TraceStore } from '../collector/storage/traces.js';
 import type { Metrics } from '../collector/metrics.js';
 import type { Logger } from '../collector/log.js';
 import { tracesRoutes } from './api/traces.js';
+import { queueRoutes } from './api/queues.js';
+import { spansRoutes } from './api/spans.js';
+import { rulesRoutes } from './api/rules.js';
+import type { QueueStore } from '../collector/queues/store.js';
+import type { RoutingHolder } from '../collector/pipeline.js';
+import type { Config } from '../config/schema.js';
 
 export interface AppDeps {
   adminToken: string;
   traces: TraceStore;
+  queues: QueueStore;
+  routing: RoutingHolder;
+  /** The config in force (a reload changes queues and rules). */
+  config: () => Config;
   /** Resolves when storage answers; rejects otherwise. */
   ping: () => Promise<void>;
   metrics?: Metrics;
@@ -48,15 +58,20 @@ export function createApp(deps: AppDeps): Hono {
 
   app.use('/api/*', requireAdmin);
   app.route('/api/v1/traces', tracesRoutes(deps.traces));
+  app.route('/api/v1/queues', queueRoutes(deps));
+  app.route('/api/v1/spans', spansRoutes(deps.traces));
+  app.route('/api/v1/rules', rulesRoutes(deps));
 
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((e, c) => {
     if (e instanceof HTTPException) return e.getResponse();
     const err = toSpansiftError(e);
     if (err.code === 'INTERNAL') deps.log?.error({ err: e }, 'api request failed');
-    const body: { error: { code: string; message: string; field?: string } } = { error: { code: err.code, message: err.message } };
+    const body: { error: Record<string, unknown> } = { error: { code: err.code, message: err.message } };
     const field = (e as { field?: string }).field;
     if (field) body.error.field = field;
+    const extra = (e as { extra?: Record<string, unknown> }).extra;
+    if (extra) Object.assign(body.error, extra);
     if (err.code === 'UNAUTHENTICATED') c.header('WWW-Authenticate', 'Bearer realm="spansift"');
     return c.json(body, err.spec.http as 400);
   });

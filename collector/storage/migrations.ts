@@ -5,6 +5,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { quoteIdent, traceIdTsTableDDL, traceIdTsViewDDL, tracesTableDDL, type SchemaOptions } from './schema.js';
+import { itemsTableDDL, labelsTableDDL } from '../queues/schema.js';
 
 export interface Migration {
   version: number;
@@ -18,6 +19,11 @@ export const MIGRATIONS: Migration[] = [
     version: 1,
     name: 'otel_traces in the clickhouseexporter layout',
     statements: (o) => [tracesTableDDL(o), traceIdTsTableDDL(o), traceIdTsViewDDL(o)],
+  },
+  {
+    version: 2,
+    name: 'labeling queue items and labels',
+    statements: (o) => [itemsTableDDL(o), labelsTableDDL(o)],
   },
 ];
 

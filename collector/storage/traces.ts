@@ -6,6 +6,7 @@ import { quoteIdent } from './schema.js';
 import type { TraceRow } from './rows.js';
 import { Batcher } from './batcher.js';
 import type { Metrics } from '../metrics.js';
+import { SPAN_COLUMNS, toStoredSpan, type StoredSpan, type SpanRow } from './stored-span.js';
 
 export interface TraceStoreOptions {
   database: string;
@@ -14,26 +15,6 @@ export interface TraceStoreOptions {
   maxDelayMs: number;
   concurrency: number;
   metrics?: Metrics;
-}
-
-/** A stored span as the API returns it. */
-export interface StoredSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  traceState: string;
-  name: string;
-  kind: string;
-  serviceName: string;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  durationNano: string;
-  status: { code: string; message: string };
-  attributes: Record<string, string>;
-  resource: { attributes: Record<string, string> };
-  scope: { name: string; version: string };
-  events: { timeUnixNano: string; name: string; attributes: Record<string, string> }[];
-  links: { traceId: string; spanId: string; traceState: string; attributes: Record<string, string> }[];
 }
 
 export class TraceStore {
@@ -72,55 +53,36 @@ export class TraceStore {
         WITH
           (SELECT min(Start) FROM ${lookup} WHERE TraceId = {traceId:String}) AS trace_start,
           (SELECT max(End) + 1 FROM ${lookup} WHERE TraceId = {traceId:String}) AS trace_end
-        SELECT
-          TraceId, SpanId, ParentSpanId, TraceState, SpanName, SpanKind, ServiceName,
-          toString(toUnixTimestamp64Nano(Timestamp)) AS start_ns,
-          toString(Duration) AS duration_ns,
-          toString(toUnixTimestamp64Nano(Timestamp) + Duration) AS end_ns,
-          StatusCode, StatusMessage, SpanAttributes, ResourceAttributes, ScopeName, ScopeVersion,
-          arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Events.Timestamp) AS event_ns,
-          Events.Name AS event_names, Events.Attributes AS event_attrs,
-          Links.TraceId AS link_trace_ids, Links.SpanId AS link_span_ids,
-          Links.TraceState AS link_states, Links.Attributes AS link_attrs
+        SELECT ${SPAN_COLUMNS}
         FROM ${this.qualified}
         WHERE TraceId = {traceId:String} AND Timestamp >= trace_start AND Timestamp <= trace_end
         ORDER BY Timestamp, SpanId`,
       query_params: { traceId },
       format: 'JSONEachRow',
     });
-    const rows = await rs.json<Record<string, unknown>>();
+    const rows = await rs.json<SpanRow>();
     return rows.map(toStoredSpan);
   }
-}
 
-function toStoredSpan(r: Record<string, unknown>): StoredSpan {
-  const s = (k: string) => r[k] as string;
-  const a = <T>(k: string) => r[k] as T[];
-  return {
-    traceId: s('TraceId'),
-    spanId: s('SpanId'),
-    parentSpanId: s('ParentSpanId'),
-    traceState: s('TraceState'),
-    name: s('SpanName'),
-    kind: s('SpanKind'),
-    serviceName: s('ServiceName'),
-    startTimeUnixNano: s('start_ns'),
-    endTimeUnixNano: s('end_ns'),
-    durationNano: s('duration_ns'),
-    status: { code: s('StatusCode'), message: s('StatusMessage') },
-    attributes: r.SpanAttributes as Record<string, string>,
-    resource: { attributes: r.ResourceAttributes as Record<string, string> },
-    scope: { name: s('ScopeName'), version: s('ScopeVersion') },
-    events: a<string>('event_ns').map((t, i) => ({
-      timeUnixNano: t,
-      name: a<string>('event_names')[i],
-      attributes: a<Record<string, string>>('event_attrs')[i],
-    })),
-    links: a<string>('link_trace_ids').map((t, i) => ({
-      traceId: t,
-      spanId: a<string>('link_span_ids')[i],
-      traceState: a<string>('link_states')[i],
-      attributes: a<Record<string, string>>('link_attrs')[i],
-    })),
-  };
+  /**
+   * Spans matching a compiled condition between two times (nanoseconds), newest first.
+   * The condition's SQL binds every value as a parameter.
+   */
+  async search(where: { sql: string; params: Record<string, string> } | undefined, sinceNs: bigint, untilNs: bigint, limit: number): Promise<StoredSpan[]> {
+    const rs = await this.client.query({
+      query: `SELECT ${SPAN_COLUMNS} FROM ${this.qualified}
+        WHERE Timestamp >= fromUnixTimestamp64Nano({since:Int64}) AND Timestamp < fromUnixTimestamp64Nano({until:Int64})
+          ${where ? `AND (${where.sql})` : ''}
+        ORDER BY Timestamp DESC, SpanId
+        LIMIT {limit:UInt32}`,
+      query_params: { ...(where?.params ?? {}), since: sinceNs.toString(), until: untilNs.toString(), limit },
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<SpanRow>()).map(toStoredSpan);
+  }
+
+  async getSpan(traceId: string, spanId: string): Promise<StoredSpan | undefined> {
+    const spans = await this.getTrace(traceId);
+    return spans.find((s) => s.spanId === spanId);
+  }
 }

@@ -1,0 +1,58 @@
+/**
+ * `spansift rules test` and `spansift backfill`: the commands ops use to try rules
+ * before deploying them and to route spans that arrived before a rule existed.
+ */
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/schema.js';
+import { decodeJson, decodeProtobuf } from './receivers/otlp/decode.js';
+import { RuleEngine } from '../processors/rules/engine.js';
+import { sampledIn } from '../processors/rules/sample.js';
+import { splitEndpoint } from '../config/units.js';
+import { adminTokenFile } from '../ui-lite/admin-token.js';
+
+/** Prints which rules match which spans of an OTLP file (JSON, or protobuf when it ends in .pb/.bin). */
+export function rulesTest(config: Config, inputFile: string, out: (s: string) => void): number {
+  const buf = readFileSync(inputFile);
+  const decoded = /\.(pb|bin|protobuf)$/.test(inputFile) ? decodeProtobuf(buf) : decodeJson(buf);
+  const engine = new RuleEngine(config.rules, config.queues);
+  let matchedSpans = 0;
+  for (const span of decoded.spans) {
+    const rules = engine.matching(span);
+    out(`${span.resource.serviceName || '(no service)'} "${span.name}" trace=${span.traceId} span=${span.spanId}`);
+    if (rules.length === 0) out('  no rule matches');
+    else matchedSpans++;
+    for (const r of rules) {
+      const sampled = sampledIn(span.traceId, r.spec.sample);
+      const note = r.spec.sample < 1 ? (sampled ? `, sampled in at ${r.spec.sample}` : `, sampled OUT at ${r.spec.sample}`) : '';
+      out(`  ${r.name} -> ${r.spec.route_to.join(', ')}${note}`);
+    }
+  }
+  if (decoded.rejected) out(`${decoded.rejected} span(s) rejected as invalid: ${decoded.rejectReason}`);
+  const disabled = config.rules.filter((r) => !r.enabled).map((r) => r.name);
+  if (disabled.length) out(`disabled rules (not tried): ${disabled.join(', ')}`);
+  out(`${decoded.spans.length} span(s), ${matchedSpans} matched at least one rule`);
+  return 0;
+}
+
+/** Asks the running spansift (at ui.endpoint) to backfill a rule. */
+export async function backfillCommand(
+  config: Config,
+  opts: { rule: string; since: string; until?: string; dryRun: boolean },
+  out: (s: string) => void,
+): Promise<number> {
+  const token = config.ui.admin_token || readFileSync(adminTokenFile(config.data_dir), 'utf8').trim();
+  const { host, port } = splitEndpoint(config.ui.endpoint);
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const res = await fetch(`http://${h}:${port}/api/v1/rules/${encodeURIComponent(opts.rule)}/backfill`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ since: opts.since, until: opts.until, dry_run: opts.dryRun }),
+  });
+  const body = (await res.json()) as { matched?: number; enqueued?: number; error?: { message: string } };
+  if (!res.ok) {
+    out(`backfill failed: ${body.error?.message ?? res.status}`);
+    return 1;
+  }
+  out(opts.dryRun ? `dry run: ${body.matched} span(s) match rule "${opts.rule}"; ${body.enqueued} item(s) would be enqueued` : `rule "${opts.rule}": ${body.matched} span(s) matched, ${body.enqueued} item(s) enqueued (items that already existed are not duplicated)`);
+  return 0;
+}

@@ -1,0 +1,56 @@
+/**
+ * DDL for labeling data: queue items and labels. Items are immutable rows in a
+ * ReplacingMergeTree keyed by their derived id, so a retried or replicated insert leaves
+ * one item; `keep` makes the earliest copy win, so an item keeps its place in the queue.
+ * Labels are append-only: the latest row per (item, labeler, label) counts.
+ */
+import { quoteIdent, type SchemaOptions } from '../storage/schema.js';
+
+export const ITEMS_TABLE = 'spansift_queue_items';
+export const LABELS_TABLE = 'spansift_labels';
+
+function engine(o: SchemaOptions, kind: string, args = ''): string {
+  return `${o.cluster ? `Replicated${kind}` : kind}(${args})`;
+}
+
+function on(o: SchemaOptions): string {
+  return o.cluster ? ` ON CLUSTER ${quoteIdent(o.cluster)}` : '';
+}
+
+export function itemsTableDDL(o: SchemaOptions): string {
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(o.database)}.${ITEMS_TABLE}${on(o)} (
+    queue LowCardinality(String),
+    item_id String,
+    enqueued_at DateTime64(3),
+    source LowCardinality(String),
+    rule String,
+    trace_id String,
+    span_id String,
+    idempotency_key String,
+    payload String CODEC(ZSTD(1)),
+    target String CODEC(ZSTD(1)),
+    metadata String CODEC(ZSTD(1)),
+    keep UInt64
+) ENGINE = ${engine(o, 'ReplacingMergeTree', 'keep')}
+ORDER BY (queue, item_id)`;
+}
+
+export function labelsTableDDL(o: SchemaOptions): string {
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(o.database)}.${LABELS_TABLE}${on(o)} (
+    queue LowCardinality(String),
+    item_id String,
+    labeler LowCardinality(String),
+    label LowCardinality(String),
+    value Nullable(Float64),
+    text String,
+    reasoning String,
+    schema_version UInt32,
+    created_at DateTime64(3)
+) ENGINE = ${engine(o, 'MergeTree')}
+ORDER BY (queue, item_id, labeler, label, created_at)`;
+}
+
+/** Larger wins in ReplacingMergeTree: the earliest enqueue time gives the largest value. */
+export function keepFor(enqueuedMs: number): string {
+  return String(2 ** 52 - enqueuedMs);
+}

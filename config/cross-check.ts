@@ -1,0 +1,64 @@
+/**
+ * Checks that need more than one key: conditions compile, rules route to queues that
+ * exist, names are unique. Runs on the raw parsed document so its problems are reported
+ * together with schema problems, each with its key path.
+ */
+import { compileCondition, ConditionError } from '../processors/condition/index.js';
+
+export interface PathProblem {
+  path: (string | number)[];
+  message: string;
+  /** Offset into the string value at `path`, for a problem inside it (a condition's position). */
+  offset?: number;
+}
+
+type Raw = Record<string, unknown>;
+const isObj = (v: unknown): v is Raw => !!v && typeof v === 'object' && !Array.isArray(v);
+
+export function crossCheck(raw: unknown): PathProblem[] {
+  const out: PathProblem[] = [];
+  if (!isObj(raw)) return out;
+  const queues = isObj(raw.queues) ? raw.queues : {};
+  const queueNames = new Set(Object.keys(queues));
+  for (const [name, q] of Object.entries(queues)) {
+    if (!isObj(q) || !Array.isArray(q.labels)) continue;
+    const seen = new Map<string, number>();
+    const hotkeys = new Map<string, number>();
+    q.labels.forEach((l, i) => {
+      if (!isObj(l)) return;
+      if (typeof l.name === 'string') {
+        if (seen.has(l.name)) out.push({ path: ['queues', name, 'labels', i, 'name'], message: `duplicate label name "${l.name}" (also labels[${seen.get(l.name)}])` });
+        else seen.set(l.name, i);
+      }
+      if (typeof l.hotkey === 'string') {
+        if (hotkeys.has(l.hotkey)) out.push({ path: ['queues', name, 'labels', i, 'hotkey'], message: `hotkey "${l.hotkey}" is already used by labels[${hotkeys.get(l.hotkey)}]` });
+        else hotkeys.set(l.hotkey, i);
+      }
+    });
+  }
+  if (!Array.isArray(raw.rules)) return out;
+  const ruleNames = new Map<string, number>();
+  raw.rules.forEach((r, i) => {
+    if (!isObj(r)) return;
+    if (typeof r.name === 'string') {
+      if (ruleNames.has(r.name)) out.push({ path: ['rules', i, 'name'], message: `duplicate rule name "${r.name}" (also rules[${ruleNames.get(r.name)}])` });
+      else ruleNames.set(r.name, i);
+    }
+    if (typeof r.when === 'string' && r.when.length > 0) {
+      try {
+        compileCondition(r.when);
+      } catch (e) {
+        if (!(e instanceof ConditionError)) throw e;
+        out.push({ path: ['rules', i, 'when'], message: `invalid condition at ${e.line}:${e.column}: ${e.detail}`, offset: e.offset });
+      }
+    }
+    const targets = typeof r.route_to === 'string' ? [r.route_to] : Array.isArray(r.route_to) ? r.route_to : [];
+    targets.forEach((t, j) => {
+      if (typeof t === 'string' && !queueNames.has(t)) {
+        const known = [...queueNames].join(', ') || 'none defined';
+        out.push({ path: typeof r.route_to === 'string' ? ['rules', i, 'route_to'] : ['rules', i, 'route_to', j], message: `unknown queue "${t}" (queues: ${known})` });
+      }
+    });
+  });
+  return out;
+}

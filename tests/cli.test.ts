@@ -1,0 +1,198 @@
+/**
+ * The `spansift` command as users run it: a child process from the project root, checked
+ * by exit code, stdout and stderr.
+ */
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './support/process.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `spansift ARGS` from the project root, with no SPANSIFT_* variables but those given. */
+function spansift(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPANSIFT_') && !k.startsWith('CLICKHOUSE_')));
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'collector/main.ts', ...args],
+      { cwd: ROOT, env: { ...clean, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+const abs = (p: string) => resolve(ROOT, p);
+
+describe('spansift --help', () => {
+  it('exits 0 and lists the commands', async () => {
+    for (const flag of ['--help', '-h', 'help']) {
+      const r = await spansift([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^\s*spansift start \[--config FILE\]/m);
+      expect(r.stdout).toMatch(/^\s*spansift validate \[--config FILE\]/m);
+      expect(r.stdout).toContain('SPANSIFT_CONFIG');
+    }
+  });
+});
+
+describe('spansift validate', () => {
+  it('accepts the shipped config/spansift.yaml', async () => {
+    const r = await spansift(['validate', '--config', 'config/spansift.yaml']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(`${abs('config/spansift.yaml')}: valid`);
+  });
+
+  it('validates config/spansift.yaml when no file is named', async () => {
+    const r = await spansift(['validate']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(`${abs('config/spansift.yaml')}: valid`);
+  });
+
+  it('lists every problem of a broken file with file:line:column and key path, and exits 1', async () => {
+    const file = abs('config/testdata/unknown-keys.yaml');
+    const r = await spansift(['validate', '--config', 'config/testdata/unknown-keys.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `${file}:3:5: receivers.otlp.htttp: unknown key "htttp" (did you mean "http"?)`,
+      `${file}:6:7: receivers.otlp.grpc.endpont: unknown key "endpont" (did you mean "endpoint"?)`,
+      `${file}:10:7: storage.clickhouse.batch.max_row: unknown key "max_row" (did you mean "max_rows"?)`,
+      `${file}:11:1: metrics: unknown key "metrics"`,
+      `4 problem(s) in ${file}`,
+    ]);
+  });
+
+  it('reports bad values, all at once', async () => {
+    const file = abs('config/testdata/bad-values.yaml');
+    const r = await spansift(['validate', '-c', 'config/testdata/bad-values.yaml']);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.map((l) => /^(.*):(\d+):(\d+): ([\w.]+): /.exec(l)?.slice(1, 5))).toEqual([
+      [file, '4', '17', 'receivers.otlp.http.endpoint'],
+      [file, '5', '30', 'receivers.otlp.http.max_request_body_size'],
+      [file, '9', '10', 'storage.clickhouse.url'],
+      [file, '11', '17', 'storage.clickhouse.batch.max_rows'],
+      [file, '12', '18', 'storage.clickhouse.batch.max_delay'],
+      [file, '14', '16', 'limits.retry_after'],
+      [file, '16', '10', 'log.level'],
+      undefined,
+    ]);
+    expect(lines[7]).toBe(`7 problem(s) in ${file}`);
+  });
+
+  it('reports YAML syntax errors with their line', async () => {
+    const file = abs('config/testdata/yaml-syntax.yaml');
+    const r = await spansift(['validate', '--config', 'config/testdata/yaml-syntax.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `${file}:5:1: All mapping items must start at the same column`,
+      `${file}:8:13: Nested mappings are not allowed in compact mappings`,
+      `2 problem(s) in ${file}`,
+    ]);
+  });
+
+  it('says clearly that a missing file cannot be read, and exits 1', async () => {
+    const r = await spansift(['validate', '--config', 'config/testdata/no-such-file.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(abs('config/testdata/no-such-file.yaml'));
+    expect(r.stderr).toMatch(/cannot read the file: ENOENT: no such file or directory/);
+    // A message, not a stack trace.
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('honours SPANSIFT_CONFIG, and --config wins over it', async () => {
+    const broken = abs('config/testdata/duplicate-key.yaml');
+    const viaEnv = await spansift(['validate'], { SPANSIFT_CONFIG: 'config/testdata/duplicate-key.yaml' });
+    expect(viaEnv.code).toBe(1);
+    expect(viaEnv.stderr).toContain(`${broken}:5:1: Map keys must be unique`);
+
+    const valid = await spansift(['validate'], { SPANSIFT_CONFIG: 'config/testdata/valid-server.yaml' });
+    expect(valid.code).toBe(0);
+    expect(valid.stdout.trim()).toBe(`${abs('config/testdata/valid-server.yaml')}: valid`);
+
+    const flagWins = await spansift(['validate', '--config', 'config/spansift.yaml'], { SPANSIFT_CONFIG: 'config/testdata/duplicate-key.yaml' });
+    expect(flagWins.code).toBe(0);
+    expect(flagWins.stdout.trim()).toBe(`${abs('config/spansift.yaml')}: valid`);
+  });
+});
+
+describe('usage errors', () => {
+  it('exits 2 on an unknown command', async () => {
+    const r = await spansift(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it('exits 2 on an unknown option', async () => {
+    const r = await spansift(['validate', '--bogus']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("Unknown option '--bogus'");
+  });
+});
+
+describe('spansift start', () => {
+  it('does not start with a broken config: exit 1, the problems on stderr, no data written, nothing listening', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spansift-cli-'));
+    const dataDir = join(dir, 'data');
+    const port = await freePort();
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(
+      file,
+      [
+        `data_dir: ${dataDir}`,
+        'receivers:',
+        '  otlp:',
+        '    http:',
+        `      endpoint: 127.0.0.1:${port}`,
+        '    grpc:',
+        '      enabled: false',
+        'ui:',
+        '  endpoint: 127.0.0.1:0',
+        'log:',
+        '  levle: info',
+        '',
+      ].join('\n'),
+    );
+    const start = spansift(['start', '--config', file]);
+    // While the command runs, nothing may answer on its OTLP port.
+    let answered = false;
+    let running = true;
+    void start.then(() => (running = false));
+    while (running) {
+      answered ||= await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST' }).then(
+        () => true,
+        () => false,
+      );
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const r = await start;
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `${file}:11:3: log.levle: unknown key "levle" (did you mean "level"?)`,
+      `spansift: not started: 1 problem(s) in ${file}`,
+    ]);
+    expect(r.stdout).not.toContain('spansift started');
+    expect(answered).toBe(false);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('reads SPANSIFT_CONFIG when no --config is given', async () => {
+    const r = await spansift(['start'], { SPANSIFT_CONFIG: 'config/testdata/bad-values.yaml' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`spansift: not started: 7 problem(s) in ${abs('config/testdata/bad-values.yaml')}`);
+  });
+});
