@@ -12,9 +12,16 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runIngest, type IngestResult } from './ingest.js';
 import type { Shape } from './spans.js';
+import { makeRules, makeSpans, runRules } from './rules.js';
 
 const { values } = parseArgs({
-  options: { spans: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '3' }, out: { type: 'string' }, only: { type: 'string' } },
+  options: {
+    spans: { type: 'string', default: '200000' },
+    rounds: { type: 'string', default: '3' },
+    out: { type: 'string' },
+    only: { type: 'string' },
+    skip: { type: 'string', default: '' },
+  },
 });
 const SPANS = Number(values.spans);
 const ROUNDS = Number(values.rounds);
@@ -53,24 +60,57 @@ say('');
 say('| spans | engine limit (rows/s) | spansift (spans/s) | ratio | spansift CPU s per 100k spans | spansift peak RSS | engine-limit peak RSS |');
 say('| --- | --- | --- | --- | --- | --- | --- |');
 
+/** 100 rules on the ingest path: the rules benchmark's mix plus two that route about 10% of the bench spans. */
+function ingestRules() {
+  const rules = makeRules(98).map((r) => ({ ...r, route_to: ['review'] }));
+  rules.push({ name: 'mini', when: 'attributes["gen_ai.request.model"] == "gpt-4o-mini"', route_to: ['review'], sample: 0.3, enabled: true });
+  rules.push({ name: 'slow-chat', when: 'name == "chat gpt-4o" and duration > 60s', route_to: ['review'], sample: 1, enabled: true });
+  return { queues: { review: { labels: [{ name: 'ok', type: 'boolean' }] } }, rules };
+}
+
+const skip = new Set(values.skip!.split(',').filter(Boolean));
 const shapes: Shape[] = values.only ? [values.only as Shape] : ['llm', 'small'];
-for (const shape of shapes) {
-  const limits: Direct[] = [];
-  const runs: IngestResult[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const a = direct(shape, 5000);
-    const b = direct(shape, 20000);
-    limits.push(a.rowsPerSecond >= b.rowsPerSecond ? a : b);
-    runs.push(await runIngest(shape, SPANS));
-    console.error(`  round ${r + 1}: ${shape} engine ${limits[r].rowsPerSecond.toFixed(0)} rows/s (batch ${limits[r].batch}), spansift ${runs[r].spansPerSecond.toFixed(0)} spans/s`);
+const variants: { shape: Shape; label: string; config?: Record<string, unknown> }[] = [];
+for (const shape of shapes) variants.push({ shape, label: shape === 'llm' ? 'LLM (~1.7 KB attributes)' : 'small (~350 B)' });
+if (!values.only || values.only === 'llm') variants.push({ shape: 'llm', label: 'LLM, 100 rules active (~10% routed)', config: ingestRules() });
+if (!skip.has('ingest')) {
+  for (const v of variants) {
+    const limits: Direct[] = [];
+    const runs: IngestResult[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const a = direct(v.shape, 5000);
+      const b = direct(v.shape, 20000);
+      limits.push(a.rowsPerSecond >= b.rowsPerSecond ? a : b);
+      runs.push(await runIngest(v.shape, SPANS, { extraConfig: v.config }));
+      console.error(`  round ${r + 1}: ${v.label}: engine ${limits[r].rowsPerSecond.toFixed(0)} rows/s (batch ${limits[r].batch}), spansift ${runs[r].spansPerSecond.toFixed(0)} spans/s`);
+    }
+    const limit = median(limits.map((d) => d.rowsPerSecond));
+    const ours = median(runs.map((r) => r.spansPerSecond));
+    const cpu = median(runs.map((r) => (r.cpuSeconds / r.spans) * 100_000));
+    say(`| ${v.label} | ${limit.toFixed(0)} | ${ours.toFixed(0)} | **${(ours / limit).toFixed(2)}** | ${cpu.toFixed(2)} | ${mib(Math.max(...runs.map((r) => r.peakRssBytes)))} | ${mib(Math.max(...limits.map((d) => d.peakRssBytes)))} |`);
   }
-  const limit = median(limits.map((d) => d.rowsPerSecond));
-  const ours = median(runs.map((r) => r.spansPerSecond));
-  const cpu = median(runs.map((r) => (r.cpuSeconds / r.spans) * 100_000));
-  const label = shape === 'llm' ? 'LLM (~1.7 KB attributes)' : 'small (~350 B)';
-  say(`| ${label} | ${limit.toFixed(0)} | ${ours.toFixed(0)} | **${(ours / limit).toFixed(2)}** | ${cpu.toFixed(2)} | ${mib(Math.max(...runs.map((r) => r.peakRssBytes)))} | ${mib(Math.max(...limits.map((d) => d.peakRssBytes)))} |`);
 }
 say('');
 say('Medians of the rounds; the ratio compares medians measured in the same run.');
+say('');
+say('## Rules engine alone (one core)');
+say('');
+say('Condition matching, sampling, limits and item ids for LLM spans; rules mix equality, regex and numeric tests (see bench/rules.ts).');
+say('');
+say('| rules | spans/s | items routed per span | slowdown vs 10 rules |');
+say('| --- | --- | --- | --- |');
+if (!skip.has('rules')) {
+  const results = [10, 100, 1000].map((n) => {
+    const spans = makeSpans(20_000, n);
+    const runs = Array.from({ length: ROUNDS }, () => runRules(n, spans));
+    return { n, rate: median(runs.map((r) => r.spansPerSecond)), routed: runs[0].routedPerSpan };
+  });
+  for (const r of results) say(`| ${r.n} | ${r.rate.toFixed(0)} | ${r.routed.toFixed(2)} | ${(results[0].rate / r.rate).toFixed(2)}x |`);
+  // The same 1,000 rules on traffic drawn from only 200 values, so most spans are routed:
+  // the cost of routing many items (an id hash each), not of choosing rules.
+  const heavy = median(Array.from({ length: ROUNDS }, () => runRules(1000, makeSpans(20_000, 10)).spansPerSecond));
+  const heavyRouted = runRules(1000, makeSpans(20_000, 10), 0.5).routedPerSpan;
+  say(`| 1000, most spans routed | ${heavy.toFixed(0)} | ${heavyRouted.toFixed(2)} | ${(results[0].rate / heavy).toFixed(2)}x |`);
+}
 
 if (values.out) writeFileSync(values.out, lines.join('\n') + '\n');

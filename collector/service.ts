@@ -159,7 +159,11 @@ export class Service {
 
   async stop(): Promise<void> {
     this.admission?.close();
+    // Nothing new is admitted: pending rows go out now rather than after max_delay, so the
+    // requests in flight can be answered and the receivers can stop.
+    const flushing = Promise.all([this.traces?.batcher.flush(), this.queues?.batcher.flush()]);
     await Promise.all([this.http?.stop(), this.grpc?.stop()]);
+    await flushing;
     await Promise.all([this.traces?.batcher.flush(), this.queues?.batcher.flush()]);
     const ui = this.ui;
     this.ui = undefined;

@@ -1,10 +1,11 @@
 /**
- * Graceful shutdown of `spansift start`: SIGTERM while an export waits for its insert. The
- * request in flight is answered with success only once its span is stored, the process
- * exits 0, and nothing that arrives after the signal is acknowledged.
+ * Graceful shutdown of `spansift start`: SIGTERM while exports wait for their insert. The
+ * requests in flight are answered with success once their spans are stored, the process
+ * exits 0 promptly, and nothing that arrives after the signal is acknowledged.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { credentials, makeGenericClientConstructor, Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { setupProcess, startProcess, type Proc } from './support/process.js';
@@ -21,8 +22,7 @@ afterAll(() => {
 async function metric(uiUrl: string, token: string, name: string): Promise<number> {
   const res = await fetch(`${uiUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
   expect(res.status).toBe(200);
-  const text = await res.text();
-  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(await res.text());
   return m ? Number(m[1]) : 0;
 }
 
@@ -34,18 +34,47 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, timeo
   }
 }
 
+function grpcExport(grpcUrl: string, body: Uint8Array): Promise<{ code: number; details?: string }> {
+  const Client = makeGenericClientConstructor(
+    {
+      Export: {
+        path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: (b: Buffer) => b,
+        requestDeserialize: (b: Buffer) => b,
+        responseSerialize: (b: Buffer) => b,
+        responseDeserialize: (b: Buffer) => b,
+      },
+    },
+    'TraceService',
+  );
+  const client = new Client(grpcUrl.replace('http://', ''), credentials.createInsecure());
+  return new Promise((resolve) => {
+    (client as any).Export(Buffer.from(body), new Metadata(), (err: { code: number; details: string } | null) => {
+      client.close();
+      resolve(err ? { code: err.code, details: err.details } : { code: GrpcStatus.OK });
+    });
+  });
+}
+
 describe('graceful shutdown (SIGTERM)', () => {
-  it('answers the request in flight after storing it, refuses new ones, and exits 0', async () => {
-    // Rows wait up to 2s in the batcher: SIGTERM arrives while the insert is pending.
-    const setup = await setupProcess({ storage: { clickhouse: { batch: { max_delay: '2s' } } } });
+  it('answers the requests in flight after storing them, refuses new ones, and exits 0', async () => {
+    // Rows would wait up to 10 minutes for others to share their insert. SIGTERM arrives
+    // while they wait; stopping must send them at once rather than wait that out.
+    const setup = await setupProcess({ storage: { clickhouse: { batch: { max_delay: '10m' } } } });
     proc = await startProcess(setup);
 
-    const traceId = hex(16);
-    const spanId = hex(8);
-    const inflight = post(setup.httpUrl, protobufRequest([{ traceId, spanId, name: 'in-flight' }]), PB);
-    // The server has the span and is waiting for its insert.
-    await until('the span to be in flight', async () => (await metric(setup.uiUrl, setup.adminToken, 'spansift_inflight_spans')) > 0);
+    const httpTrace = hex(16);
+    const grpcTrace = hex(16);
+    const httpSpan = hex(8);
+    const grpcSpan = hex(8);
+    const httpInflight = post(setup.httpUrl, protobufRequest([{ traceId: httpTrace, spanId: httpSpan, name: 'in-flight-http' }]), PB);
+    const grpcInflight = grpcExport(setup.grpcUrl, protobufRequest([{ traceId: grpcTrace, spanId: grpcSpan, name: 'in-flight-grpc' }]));
+    // The server holds both spans and is waiting for their insert.
+    await until('both spans to be in flight', async () => (await metric(setup.uiUrl, setup.adminToken, 'spansift_inflight_spans')) === 2);
 
+    const signalled = Date.now();
     proc.child.kill('SIGTERM');
     await until('spansift to begin stopping', () => proc!.output().includes('"msg":"stopping: finishing requests in flight and flushing"'));
 
@@ -56,26 +85,33 @@ describe('graceful shutdown (SIGTERM)', () => {
       (e: Error) => (e.cause as { code?: string } | undefined)?.code ?? e.message,
     );
     expect([503, 'ECONNREFUSED', 'ECONNRESET']).toContain(late);
+    const lateGrpc = await grpcExport(setup.grpcUrl, protobufRequest([{ traceId: lateTrace, name: 'late-grpc' }]));
+    expect(lateGrpc.code).toBe(GrpcStatus.UNAVAILABLE);
 
-    const res = await inflight;
+    const res = await httpInflight;
     expect(res.status).toBe(200);
     expect(decodeResponse(res.body).partialSuccess).toBeUndefined();
+    expect(await grpcInflight).toEqual({ code: GrpcStatus.OK });
 
-    console.log("RESPONDED", Date.now());
     const code = await proc.exited;
-    console.log("EXITED", Date.now(), proc.output());
     expect(code, proc.output()).toBe(0);
     expect(proc.output()).toContain('"msg":"stopped"');
+    // Within Kubernetes' default grace period: neither max_delay (10 minutes) nor the
+    // client's idle keep-alive connection (65s keep-alive timeout) holds the exit.
+    expect(Date.now() - signalled).toBeLessThan(30_000);
     proc = undefined;
 
     const client = createClient({ connection: createChdbConnection({ path: join(setup.dir, 'clickhouse') }) as never });
     try {
       const rs = await client.query({
         query: 'SELECT TraceId, SpanId, SpanName FROM otel_traces WHERE TraceId IN ({ids:Array(String)}) ORDER BY SpanName',
-        query_params: { ids: [traceId, lateTrace] },
+        query_params: { ids: [httpTrace, grpcTrace, lateTrace] },
         format: 'JSONEachRow',
       });
-      expect(await rs.json()).toEqual([{ TraceId: traceId, SpanId: spanId, SpanName: 'in-flight' }]);
+      expect(await rs.json()).toEqual([
+        { TraceId: grpcTrace, SpanId: grpcSpan, SpanName: 'in-flight-grpc' },
+        { TraceId: httpTrace, SpanId: httpSpan, SpanName: 'in-flight-http' },
+      ]);
     } finally {
       await client.close();
     }

@@ -43,6 +43,8 @@ describe('laminar', () => {
       'lmnr.span.output': json('Sunny.'),
     }, { input: { city: 'Paris', days: 3 }, output: 'Sunny.' }],
     ['a function with several arguments', { 'lmnr.span.input': json(['a', 2]) }, { input: ['a', 2], output: undefined }],
+    ['one string argument (recorded as a one-element array) is the text', { 'lmnr.span.input': json(['Where is it?']) }, { input: 'Where is it?' }],
+    ['one object inside an array stays an array', { 'lmnr.span.input': json([{ a: 1 }]) }, { input: [{ a: 1 }] }],
     ['output only; a number stays its text', { 'lmnr.span.output': json(42) }, { input: undefined, output: '42' }],
     ['invalid JSON stays the raw string', { 'lmnr.span.input': '{"role": "user", "content": ', 'lmnr.span.output': 'plain text' }, {
       input: '{"role": "user", "content": ', output: 'plain text',

@@ -51,7 +51,8 @@ class RawNumber {
 }
 
 export function attrsToStrings(attrs: Attributes): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: an attribute named `__proto__` is a key like any other.
+  const out: Record<string, string> = Object.create(null);
   for (const k in attrs) out[k] = attrToString(attrs[k]);
   return out;
 }

@@ -29,6 +29,8 @@ export class Batcher<R> {
   private gatheredRows = 0;
   private timer: NodeJS.Timeout | undefined;
   private due = false;
+  /** Set by flush(): nothing will join a batch any more, so every write goes out at once. */
+  private draining = false;
   private running = 0;
   private readonly idleWaiters: (() => void)[] = [];
 
@@ -40,7 +42,7 @@ export class Batcher<R> {
     return new Promise<void>((resolve, reject) => {
       this.gathering.push({ rows, resolve, reject });
       this.gatheredRows += rows.length;
-      if (this.gatheredRows >= this.o.maxRows) this.due = true;
+      if (this.gatheredRows >= this.o.maxRows || this.draining) this.due = true;
       else if (!this.timer && !this.due) {
         this.timer = setTimeout(() => {
           this.timer = undefined;
@@ -52,8 +54,13 @@ export class Batcher<R> {
     });
   }
 
-  /** Sends whatever is gathered now and waits until no insert is running. */
+  /**
+   * Sends whatever is gathered now, and from then on every write at once (for shutdown:
+   * waiting max_delay for rows that will not come only delays the answers in flight);
+   * resolves when nothing is gathered and no insert is running.
+   */
   async flush(): Promise<void> {
+    this.draining = true;
     this.due = this.gathering.length > 0;
     this.pump();
     while (this.running > 0 || this.gathering.length > 0) {
@@ -93,7 +100,7 @@ export class Batcher<R> {
       this.due = false;
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
-    } else if (this.gatheredRows < this.o.maxRows && !this.timer) {
+    } else if (this.gatheredRows < this.o.maxRows && !this.timer && !this.draining) {
       // What is left waits as long as a fresh batch would.
       this.due = false;
       this.timer = setTimeout(() => {

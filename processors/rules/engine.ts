@@ -55,6 +55,15 @@ interface PathIndex {
   byValue: Map<unknown, CompiledRule[]>;
 }
 
+/**
+ * Map keys compare by SameValueZero, but `==` compares an int and a double numerically: the
+ * double 1e17 equals the int 100000000000000000, which is a bigint (beyond 2^53) on the
+ * other side. Integer-valued doubles beyond 2^53 are filed and looked up as bigint.
+ */
+function indexKey(v: unknown): unknown {
+  return typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) ? BigInt(v) : v;
+}
+
 export class RuleEngine {
   readonly rules: CompiledRule[];
   private readonly indexes: PathIndex[] = [];
@@ -95,9 +104,10 @@ export class RuleEngine {
         idx = { read: pathReader(req), byValue: new Map() };
         byPath.set(key, idx);
       }
-      const list = idx.byValue.get(req.value) ?? [];
+      const value = indexKey(req.value);
+      const list = idx.byValue.get(value) ?? [];
       list.push(rule);
-      idx.byValue.set(req.value, list);
+      idx.byValue.set(value, list);
     }
     this.indexes = [...byPath.values()];
   }
@@ -108,7 +118,7 @@ export class RuleEngine {
     for (const idx of this.indexes) {
       const v = idx.read(span);
       if (v === null || v === undefined) continue;
-      const found = idx.byValue.get(v);
+      const found = idx.byValue.get(indexKey(v));
       if (found) candidates = candidates ? candidates.concat(found) : found;
     }
     const out: CompiledRule[] = [];
@@ -131,7 +141,8 @@ export class RuleEngine {
       }
       for (const queue of rule.spec.route_to) {
         const itemId = itemIdForSpan(queue, span.traceId, span.spanId);
-        if (rule.dedupe && !rule.dedupe.admit(`${queue}\0${this.dedupeKey(rule, span)}`, itemId, now)) {
+        const dedupeKey = rule.dedupe ? `${queue}\0${this.dedupeKey(rule, span)}` : '';
+        if (rule.dedupe && !rule.dedupe.admits(dedupeKey, itemId, now)) {
           rule.counters.deduplicated++;
           continue;
         }
@@ -139,6 +150,8 @@ export class RuleEngine {
           rule.counters.rateLimited++;
           continue;
         }
+        // Only an enqueued item takes the dedupe key: a rate-limited one must not shut out the rest of its trace.
+        rule.dedupe?.record(dedupeKey, itemId, now);
         rule.counters.enqueued++;
         out.push({ rule, queue, itemId });
       }

@@ -44,12 +44,24 @@ export class DedupeWindow {
 
   /** True when this item may go ahead (first of its key in the window, or the same item again). */
   admit(key: string, itemId: string, now: number): boolean {
+    if (!this.admits(key, itemId, now)) return false;
+    this.record(key, itemId, now);
+    return true;
+  }
+
+  /** `admit` without remembering: the key is taken only by `record`, once the item is enqueued. */
+  admits(key: string, itemId: string, now: number): boolean {
     const prev = this.seen.get(key);
-    if (prev && now - prev.at < this.withinMs) return prev.itemId === itemId;
+    return !prev || now - prev.at >= this.withinMs || prev.itemId === itemId;
+  }
+
+  record(key: string, itemId: string, now: number): void {
+    const prev = this.seen.get(key);
+    // The same item again keeps its window (as admit always did): a retry does not extend it.
+    if (prev && now - prev.at < this.withinMs && prev.itemId === itemId) return;
     this.seen.delete(key);
     this.seen.set(key, { itemId, at: now });
     if (this.seen.size > this.maxKeys || now >= this.sweepAt) this.sweep(now);
-    return true;
   }
 
   private sweep(now: number): void {

@@ -10,7 +10,7 @@ import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { parseConfig } from '../../config/load.js';
 import { Service } from '../../collector/service.js';
-import { createLogger } from '../../collector/log.js';
+import { createLogger, type Logger } from '../../collector/log.js';
 import type { StorageTarget } from '../../collector/storage/client.js';
 import type { Connection } from '@clickhouse/client-common';
 
@@ -55,9 +55,10 @@ export interface Running {
   stop: () => Promise<void>;
 }
 
-export async function startSpansift(overrides: Tree = {}, storage?: StorageTarget): Promise<Running> {
+/** `log` replaces the silent default logger (e.g. a pino logger writing to a captured stream). */
+export async function startSpansift(overrides: Tree = {}, storage?: StorageTarget, log: Logger = createLogger('silent')): Promise<Running> {
   const config = testConfig(overrides);
-  const service = new Service({ config, log: createLogger('silent'), storage });
+  const service = new Service({ config, log, storage });
   const ep = await service.start();
   return {
     service,

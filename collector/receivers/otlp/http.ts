@@ -120,6 +120,9 @@ export class HttpReceiver {
 
   private send(res: ServerResponse, status: number, format: Format, body: Uint8Array | string): void {
     if (res.headersSent) return;
+    // Once stopping, close the connection with the answer: an idle keep-alive connection
+    // would otherwise hold the shutdown until keepAliveTimeout.
+    if (!this.server) res.setHeader('Connection', 'close');
     res.statusCode = status;
     res.setHeader('Content-Type', MEDIA_TYPE[format]);
     res.setHeader('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
