@@ -12,7 +12,7 @@
  * matches, and never throws.
  */
 import type { Attributes, Span } from '../span.js';
-import { attrToString, attrsToStrings } from '../storage/attributes.js';
+import { attrsToStrings } from '../storage/attributes.js';
 import { genAiIndexed } from './conventions/genai-indexed.js';
 import { genAiMessages, systemInstructions } from './conventions/genai.js';
 import { laminar } from './conventions/laminar.js';
@@ -93,13 +93,7 @@ function fallback(attrs: Attributes): Payload {
   try {
     const model = modelOf(attrs);
     if (model !== undefined) payload.model = model;
-    const flat = attrsToStrings(attrs);
-    // attrsToStrings assigns keys plainly; an attribute named '__proto__' would be lost.
-    if (Object.hasOwn(attrs, '__proto__') && !Object.hasOwn(flat, '__proto__')) {
-      const value = attrToString(attrs['__proto__']);
-      Object.defineProperty(flat, '__proto__', { value, enumerable: true, writable: true, configurable: true });
-    }
-    payload.attributes = flat;
+    payload.attributes = attrsToStrings(attrs);
   } catch {
     // attributes stay {}
   }

@@ -51,8 +51,11 @@ class RawNumber {
 }
 
 export function attrsToStrings(attrs: Attributes): Record<string, string> {
-  // No prototype: an attribute named `__proto__` is a key like any other.
-  const out: Record<string, string> = Object.create(null);
-  for (const k in attrs) out[k] = attrToString(attrs[k]);
+  const out: Record<string, string> = {};
+  for (const k in attrs) {
+    // A plain assignment to `__proto__` would set the prototype and lose the attribute.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: attrToString(attrs[k]), enumerable: true, writable: true, configurable: true });
+    else out[k] = attrToString(attrs[k]);
+  }
   return out;
 }

@@ -1,0 +1,262 @@
+/**
+ * spansift's own metrics on GET /metrics, as a Prometheus scraper reads them: every
+ * counter and histogram moves by what the requests did. And no log line per span.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { credentials, makeGenericClientConstructor, Metadata, status as GrpcStatus } from '@grpc/grpc-js';
+import type { Connection } from '@clickhouse/client-common';
+import { startSpansift, testStorage, type Running } from './support/spansift.js';
+import { clickhouseError } from './support/faulty-connection.js';
+import { decodeResponse, hex, jsonRequest, post, protobufRequest } from './support/otlp.js';
+
+const PB = { 'content-type': 'application/x-protobuf' };
+const JSON_CT = { 'content-type': 'application/json' };
+const TABLE = { table: 'otel_traces' };
+
+/** Inserts pass through to the real engine, except while held or failing. */
+const gate: { hold?: Promise<void>; error?: Error } = {};
+function gated(inner: Connection<unknown>): Connection<unknown> {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop === 'insert') {
+        return async (params: unknown) => {
+          if (gate.hold) await gate.hold;
+          if (gate.error) throw gate.error;
+          return (target.insert as (p: unknown) => unknown).call(target, params);
+        };
+      }
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
+
+/** Every line spansift logs, as JSON text. */
+const logLines: string[] = [];
+const logger = pino({ level: 'info', base: { service: 'spansift' } }, { write: (s: string) => void logLines.push(...s.split('\n').filter(Boolean)) });
+
+const storage = testStorage(gated);
+let sift: Running;
+beforeAll(async () => {
+  sift = await startSpansift({ limits: { max_inflight_spans: 5 } }, storage, logger);
+});
+afterAll(async () => {
+  await sift?.stop();
+  await storage.client.close();
+});
+
+type Samples = Map<string, number>;
+
+const labelKey = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(',');
+
+/** Parses the Prometheus text format into `name{k="v",...}` -> value (labels sorted). */
+function parsePrometheus(text: string): Samples {
+  const out: Samples = new Map();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m) throw new Error(`not a Prometheus sample line: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const [, k, v] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[k] = JSON.parse(`"${v}"`);
+    out.set(`${m[1]}{${labelKey(labels)}}`, Number(m[3]));
+  }
+  return out;
+}
+
+async function scrape(): Promise<Samples> {
+  const res = await fetch(`${sift.uiUrl}/metrics`, { headers: { authorization: `Bearer ${sift.adminToken}` } });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  return parsePrometheus(await res.text());
+}
+
+const sample = (s: Samples, name: string, labels: Record<string, string> = {}) => s.get(`${name}{${labelKey(labels)}}`) ?? 0;
+
+/** How much each sample moved between two scrapes. */
+function delta(before: Samples, after: Samples, name: string, labels: Record<string, string> = {}): number {
+  return sample(after, name, labels) - sample(before, name, labels);
+}
+
+function grpcExport(body: Uint8Array): Promise<number> {
+  const Client = makeGenericClientConstructor(
+    {
+      Export: {
+        path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: (b: Buffer) => b,
+        requestDeserialize: (b: Buffer) => b,
+        responseSerialize: (b: Buffer) => b,
+        responseDeserialize: (b: Buffer) => b,
+      },
+    },
+    'TraceService',
+  );
+  const client = new Client(sift.grpcUrl.replace('http://', ''), credentials.createInsecure());
+  return new Promise((resolve) => {
+    (client as any).Export(Buffer.from(body), new Metadata(), (err: { code: number } | null) => {
+      client.close();
+      resolve(err ? err.code : GrpcStatus.OK);
+    });
+  });
+}
+
+async function until(what: string, cond: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const spans = (n: number) => Array.from({ length: n }, () => ({ traceId: hex(16) }));
+
+describe('/metrics', () => {
+  it('needs the admin token', async () => {
+    expect((await fetch(`${sift.uiUrl}/metrics`)).status).toBe(401);
+    expect((await fetch(`${sift.uiUrl}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+  });
+
+  it('counts accepted spans and successful requests, and observes each insert', async () => {
+    const before = await scrape();
+    expect((await post(sift.httpUrl, protobufRequest(spans(3)), PB)).status).toBe(200);
+    expect((await post(sift.httpUrl, JSON.stringify(jsonRequest(spans(4))), JSON_CT)).status).toBe(200);
+    expect(await grpcExport(protobufRequest(spans(2)))).toBe(GrpcStatus.OK);
+    const after = await scrape();
+
+    expect(delta(before, after, 'spansift_receiver_accepted_spans_total', { transport: 'http' })).toBe(7);
+    expect(delta(before, after, 'spansift_receiver_accepted_spans_total', { transport: 'grpc' })).toBe(2);
+    expect(delta(before, after, 'spansift_receiver_requests_total', { transport: 'http', outcome: 'success' })).toBe(2);
+    expect(delta(before, after, 'spansift_receiver_requests_total', { transport: 'grpc', outcome: 'success' })).toBe(1);
+    expect(delta(before, after, 'spansift_receiver_refused_spans_total', { transport: 'http', reason: 'invalid' })).toBe(0);
+    expect(delta(before, after, 'spansift_receiver_failed_spans_total', { transport: 'http' })).toBe(0);
+
+    // The requests came one after another: one insert each, of 3, 4 and 2 rows.
+    expect(delta(before, after, 'spansift_storage_insert_batch_rows_count', TABLE)).toBe(3);
+    expect(delta(before, after, 'spansift_storage_insert_batch_rows_sum', TABLE)).toBe(9);
+    expect(delta(before, after, 'spansift_storage_insert_batch_rows_bucket', { ...TABLE, le: '1' })).toBe(0);
+    expect(delta(before, after, 'spansift_storage_insert_batch_rows_bucket', { ...TABLE, le: '10' })).toBe(3);
+    expect(delta(before, after, 'spansift_storage_insert_batch_rows_bucket', { ...TABLE, le: '+Inf' })).toBe(3);
+    const success = { ...TABLE, outcome: 'success' };
+    expect(delta(before, after, 'spansift_storage_insert_duration_seconds_count', success)).toBe(3);
+    expect(delta(before, after, 'spansift_storage_insert_duration_seconds_sum', success)).toBeGreaterThan(0);
+    expect(delta(before, after, 'spansift_storage_insert_duration_seconds_bucket', { ...success, le: '+Inf' })).toBe(3);
+    expect(delta(before, after, 'spansift_storage_insert_duration_seconds_count', { ...TABLE, outcome: 'failure' })).toBe(0);
+  });
+
+  it('counts invalid spans as refused and the request as partial; the rest is accepted', async () => {
+    const before = await scrape();
+    const body = jsonRequest([{ traceId: hex(16) }, { traceId: '00000000000000000000000000000000' }, { traceId: hex(16), spanId: 'abc' }, { traceId: hex(16) }]);
+    const res = await post(sift.httpUrl, JSON.stringify(body), JSON_CT);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(Buffer.from(res.body).toString()).partialSuccess.rejectedSpans).toBe(2);
+    const after = await scrape();
+
+    expect(delta(before, after, 'spansift_receiver_refused_spans_total', { transport: 'http', reason: 'invalid' })).toBe(2);
+    expect(delta(before, after, 'spansift_receiver_accepted_spans_total', { transport: 'http' })).toBe(2);
+    expect(delta(before, after, 'spansift_receiver_requests_total', { transport: 'http', outcome: 'partial' })).toBe(1);
+    expect(delta(before, after, 'spansift_receiver_requests_total', { transport: 'http', outcome: 'success' })).toBe(0);
+    expect(delta(before, after, 'spansift_storage_insert_batch_rows_count', TABLE)).toBe(1);
+    expect(delta(before, after, 'spansift_storage_insert_batch_rows_sum', TABLE)).toBe(2);
+  });
+
+  it('counts requests that cannot be decoded by their status, with no span counted', async () => {
+    const before = await scrape();
+    const body = protobufRequest(spans(3));
+    expect((await post(sift.httpUrl, body.subarray(0, body.length - 4), PB)).status).toBe(400);
+    expect((await post(sift.httpUrl, '{"resourceSpans": 5}', JSON_CT)).status).toBe(400);
+    expect((await post(sift.httpUrl, 'hello', { 'content-type': 'text/plain' })).status).toBe(415);
+    const after = await scrape();
+
+    expect(delta(before, after, 'spansift_receiver_requests_total', { transport: 'http', outcome: '400' })).toBe(2);
+    expect(delta(before, after, 'spansift_receiver_requests_total', { transport: 'http', outcome: '415' })).toBe(1);
+    expect(delta(before, after, 'spansift_receiver_accepted_spans_total', { transport: 'http' })).toBe(0);
+    expect(delta(before, after, 'spansift_storage_insert_batch_rows_count', TABLE)).toBe(0);
+  });
+
+  it('counts spans refused for overload, and shows what is in flight', async () => {
+    let release!: () => void;
+    gate.hold = new Promise<void>((r) => (release = r));
+    const before = await scrape();
+    // 3 spans wait for their insert; 3 more would pass limits.max_inflight_spans (5).
+    const held = post(sift.httpUrl, protobufRequest(spans(3)), PB);
+    let during!: Samples;
+    await until('3 spans in flight', async () => sample((during = await scrape()), 'spansift_inflight_spans') === 3);
+    expect(sample(during, 'spansift_inflight_bytes')).toBeGreaterThan(0);
+    const refused = await post(sift.httpUrl, protobufRequest(spans(3)), PB);
+    expect(refused.status).toBe(429);
+    gate.hold = undefined;
+    release();
+    expect((await held).status).toBe(200);
+    const after = await scrape();
+
+    expect(delta(before, after, 'spansift_receiver_refused_spans_total', { transport: 'http', reason: 'overloaded' })).toBe(3);
+    expect(delta(before, after, 'spansift_receiver_requests_total', { transport: 'http', outcome: 'overloaded' })).toBe(1);
+    expect(delta(before, after, 'spansift_receiver_requests_total', { transport: 'http', outcome: 'success' })).toBe(1);
+    expect(delta(before, after, 'spansift_receiver_accepted_spans_total', { transport: 'http' })).toBe(3);
+    expect(sample(after, 'spansift_inflight_spans')).toBe(0);
+    expect(sample(after, 'spansift_inflight_bytes')).toBe(0);
+  });
+
+  it('counts spans whose insert failed, and the failed insert', async () => {
+    const before = await scrape();
+    gate.error = clickhouseError(241, 'Memory limit exceeded');
+    try {
+      expect((await post(sift.httpUrl, protobufRequest(spans(2)), PB)).status).toBe(503);
+    } finally {
+      gate.error = undefined;
+    }
+    const after = await scrape();
+
+    expect(delta(before, after, 'spansift_receiver_failed_spans_total', { transport: 'http' })).toBe(2);
+    expect(delta(before, after, 'spansift_receiver_requests_total', { transport: 'http', outcome: 'storage_error' })).toBe(1);
+    expect(delta(before, after, 'spansift_receiver_accepted_spans_total', { transport: 'http' })).toBe(0);
+    expect(delta(before, after, 'spansift_storage_insert_duration_seconds_count', { ...TABLE, outcome: 'failure' })).toBe(1);
+    expect(delta(before, after, 'spansift_storage_insert_duration_seconds_count', { ...TABLE, outcome: 'success' })).toBe(0);
+  });
+
+  it('exposes the process metrics', async () => {
+    const s = await scrape();
+    expect(sample(s, 'spansift_process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect([...s.keys()].some((k) => k.startsWith('spansift_process_cpu_seconds_total'))).toBe(true);
+  });
+});
+
+describe('logging', () => {
+  it('logs at info level, but never a line per span', async () => {
+    // The capture works: startup was logged.
+    expect(logLines.some((l) => JSON.parse(l).msg === 'spansift started')).toBe(true);
+
+    const linesFor = async (body: object) => {
+      const n = logLines.length;
+      const res = await post(sift.httpUrl, JSON.stringify(body), JSON_CT);
+      expect(res.status).toBe(200);
+      return logLines.slice(n);
+    };
+    const ten = await linesFor(jsonRequest(spans(10)));
+    const thousand = await linesFor(jsonRequest(spans(1000)));
+    // 1,000 spans of which half are invalid (rejected spans are not logged one by one either).
+    const invalid = await linesFor(jsonRequest(Array.from({ length: 1000 }, (_, i) => ({ traceId: i % 2 ? hex(16) : '00'.repeat(16) }))));
+    const twenty = await Promise.all(Array.from({ length: 20 }, () => linesFor(jsonRequest(spans(50)))));
+
+    expect(thousand.length).toBe(ten.length);
+    expect(invalid.length).toBe(ten.length);
+    expect(twenty.flat().length).toBeLessThanOrEqual(20 * ten.length);
+    expect(ten.length).toBeLessThanOrEqual(1);
+  });
+});
+
+// The partial-success body is protobuf on the protobuf path too.
+describe('partial success over protobuf', () => {
+  it('reports the invalid span count to the client', async () => {
+    const body = protobufRequest([{ traceId: hex(16) }, { traceId: '00'.repeat(16) }]);
+    const res = await post(sift.httpUrl, body, PB);
+    expect(res.status).toBe(200);
+    expect(decodeResponse(res.body).partialSuccess?.rejectedSpans).toBe('1');
+  });
+});
