@@ -4,7 +4,7 @@
  * one item; `keep` makes the earliest copy win, so an item keeps its place in the queue.
  * Labels are append-only: the latest row per (item, labeler, label) counts.
  */
-import { quoteIdent, type SchemaOptions } from '../storage/schema.js';
+import { clustered, type SchemaOptions } from '../storage/schema.js';
 
 export const ITEMS_TABLE = 'spansift_queue_items';
 export const LABELS_TABLE = 'spansift_labels';
@@ -14,11 +14,12 @@ function engine(o: SchemaOptions, kind: string, args = ''): string {
 }
 
 function on(o: SchemaOptions): string {
-  return o.cluster ? ` ON CLUSTER ${quoteIdent(o.cluster)}` : '';
+  return o.cluster ? ` ON CLUSTER \`${o.cluster.replace(/`/g, '\\`')}\`` : '';
 }
 
-export function itemsTableDDL(o: SchemaOptions): string {
-  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(o.database)}.${ITEMS_TABLE}${on(o)} (
+/** Sharded by item id, so every copy of an item lands on one shard and FINAL folds them. */
+export function itemsTableDDL(o: SchemaOptions): string[] {
+  return clustered(o, ITEMS_TABLE, (t) => `CREATE TABLE IF NOT EXISTS ${t}${on(o)} (
     queue LowCardinality(String),
     item_id String,
     enqueued_at DateTime64(3),
@@ -32,11 +33,11 @@ export function itemsTableDDL(o: SchemaOptions): string {
     metadata String CODEC(ZSTD(1)),
     keep UInt64
 ) ENGINE = ${engine(o, 'ReplacingMergeTree', 'keep')}
-ORDER BY (queue, item_id)`;
+ORDER BY (queue, item_id)`, 'cityHash64(item_id)');
 }
 
-export function labelsTableDDL(o: SchemaOptions): string {
-  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(o.database)}.${LABELS_TABLE}${on(o)} (
+export function labelsTableDDL(o: SchemaOptions): string[] {
+  return clustered(o, LABELS_TABLE, (t) => `CREATE TABLE IF NOT EXISTS ${t}${on(o)} (
     queue LowCardinality(String),
     item_id String,
     labeler LowCardinality(String),
@@ -47,7 +48,7 @@ export function labelsTableDDL(o: SchemaOptions): string {
     schema_version UInt32,
     created_at DateTime64(3)
 ) ENGINE = ${engine(o, 'MergeTree')}
-ORDER BY (queue, item_id, labeler, label, created_at)`;
+ORDER BY (queue, item_id, labeler, label, created_at)`, 'cityHash64(item_id)');
 }
 
 /** Larger wins in ReplacingMergeTree: the earliest enqueue time gives the largest value. */

@@ -20,6 +20,8 @@ export interface BatcherOptions<R> {
 
 interface Entry<R> {
   rows: R[];
+  /** performance.now() when the rows arrived. */
+  at: number;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
@@ -40,7 +42,7 @@ export class Batcher<R> {
   write(rows: R[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.gathering.push({ rows, resolve, reject });
+      this.gathering.push({ rows, resolve, reject, at: performance.now() });
       this.gatheredRows += rows.length;
       if (this.gatheredRows >= this.o.maxRows || this.draining) this.due = true;
       else if (!this.timer && !this.due) {
@@ -100,14 +102,20 @@ export class Batcher<R> {
       this.due = false;
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
-    } else if (this.gatheredRows < this.o.maxRows && !this.timer && !this.draining) {
-      // What is left waits as long as a fresh batch would.
-      this.due = false;
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.due = true;
-        this.pump();
-      }, this.o.maxDelayMs);
+    } else if (this.gatheredRows < this.o.maxRows && !this.draining) {
+      // What is left goes out when it is full or its oldest row has waited maxDelayMs: not
+      // at once as a small insert, and not a whole maxDelayMs more than it already waited.
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      const wait = this.gathering[0].at + this.o.maxDelayMs - performance.now();
+      this.due = wait <= 0;
+      if (!this.due) {
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.due = true;
+          this.pump();
+        }, wait);
+      }
     }
     return batch;
   }

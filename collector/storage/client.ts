@@ -31,7 +31,9 @@ export function openStorage(cfg: ClickHouseConfig, dataDir: string): StorageTarg
       password: cfg.password,
       database: cfg.database,
       request_timeout: cfg.request_timeout,
-      clickhouse_settings: { date_time_input_format: 'best_effort' },
+      // Inserts into Distributed tables return only once the shards have the rows, so
+      // an acknowledgement still means stored.
+      clickhouse_settings: { date_time_input_format: 'best_effort', ...(cfg.cluster ? { insert_distributed_sync: 1 } : {}) },
     });
     const u = new URL(cfg.url);
     u.username = '';

@@ -18,12 +18,12 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: 'otel_traces in the clickhouseexporter layout',
-    statements: (o) => [tracesTableDDL(o), traceIdTsTableDDL(o), traceIdTsViewDDL(o)],
+    statements: (o) => [...tracesTableDDL(o), ...traceIdTsTableDDL(o), traceIdTsViewDDL(o)],
   },
   {
     version: 2,
     name: 'labeling queue items and labels',
-    statements: (o) => [itemsTableDDL(o), labelsTableDDL(o)],
+    statements: (o) => [...itemsTableDDL(o), ...labelsTableDDL(o)],
   },
 ];
 

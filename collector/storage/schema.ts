@@ -28,8 +28,32 @@ function ttl(o: SchemaOptions, column: string): string {
   return o.ttlSeconds > 0 ? `TTL toDateTime(${column}) + toIntervalSecond(${Math.floor(o.ttlSeconds)})` : '';
 }
 
-export function tracesTableDDL(o: SchemaOptions): string {
-  const t = `${quoteIdent(o.database)}.${quoteIdent(o.table)}`;
+/**
+ * In a cluster a table is two: `<name>_local` (Replicated, on every node) holds the data,
+ * and `<name>` (Distributed over it, sharded by `shardKey`) is what everything reads and
+ * writes, so queries and dashboards keep the single-node names.
+ */
+export function clustered(o: SchemaOptions, name: string, create: (qualified: string) => string, shardKey: string): string[] {
+  const db = quoteIdent(o.database);
+  if (!o.cluster) return [create(`${db}.${quoteIdent(name)}`)];
+  const local = `${name}_local`;
+  return [
+    create(`${db}.${quoteIdent(local)}`),
+    `CREATE TABLE IF NOT EXISTS ${db}.${quoteIdent(name)}${onCluster(o)} AS ${db}.${quoteIdent(local)}
+ENGINE = Distributed(${quoteIdent(o.cluster)}, ${db}, ${quoteIdent(local)}, ${shardKey})`,
+  ];
+}
+
+/** The table that holds the rows: `<name>_local` in a cluster, else `<name>`. */
+export function storageName(o: SchemaOptions, name: string): string {
+  return o.cluster ? `${name}_local` : name;
+}
+
+export function tracesTableDDL(o: SchemaOptions): string[] {
+  return clustered(o, o.table, tracesTableCreate(o), 'cityHash64(TraceId)');
+}
+
+const tracesTableCreate = (o: SchemaOptions) => (t: string): string => {
   return `CREATE TABLE IF NOT EXISTS ${t}${onCluster(o)} (
     Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
     TraceId String CODEC(ZSTD(1)),
@@ -72,11 +96,10 @@ PRIMARY KEY (ServiceName, SpanName, toDateTime(Timestamp))
 ORDER BY (ServiceName, SpanName, toDateTime(Timestamp), Timestamp)
 ${ttl(o, 'Timestamp')}
 SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
-}
+};
 
-export function traceIdTsTableDDL(o: SchemaOptions): string {
-  const t = `${quoteIdent(o.database)}.${quoteIdent(o.table + '_trace_id_ts')}`;
-  return `CREATE TABLE IF NOT EXISTS ${t}${onCluster(o)} (
+export function traceIdTsTableDDL(o: SchemaOptions): string[] {
+  return clustered(o, `${o.table}_trace_id_ts`, (t) => `CREATE TABLE IF NOT EXISTS ${t}${onCluster(o)} (
     TraceId String CODEC(ZSTD(1)),
     Start SimpleAggregateFunction(min, DateTime) CODEC(ZSTD(1)),
     End SimpleAggregateFunction(max, DateTime) CODEC(ZSTD(1))
@@ -84,18 +107,19 @@ export function traceIdTsTableDDL(o: SchemaOptions): string {
 PARTITION BY toStartOfWeek(Start)
 ORDER BY (TraceId)
 ${ttl(o, 'Start')}
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`, 'cityHash64(TraceId)');
 }
 
+/** In a cluster the view runs on each node, from its local spans into its local lookup table. */
 export function traceIdTsViewDDL(o: SchemaOptions): string {
   const db = quoteIdent(o.database);
   return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${quoteIdent(o.table + '_trace_id_ts_mv')}${onCluster(o)}
-TO ${db}.${quoteIdent(o.table + '_trace_id_ts')}
+TO ${db}.${quoteIdent(storageName(o, o.table + '_trace_id_ts'))}
 AS SELECT
     TraceId,
     min(Timestamp) as Start,
     max(Timestamp) as End
-FROM ${db}.${quoteIdent(o.table)}
+FROM ${db}.${quoteIdent(storageName(o, o.table))}
 WHERE TraceId != ''
 GROUP BY TraceId`;
 }
