@@ -3,7 +3,6 @@
  * The `spansift` command: start, validate, help. The only place that exits the process.
  */
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
 import { loadConfigFile, ConfigError, formatProblem } from '../config/load.js';
 import { createLogger } from './log.js';
 
@@ -32,8 +31,9 @@ Signals (start): SIGTERM and SIGINT stop taking data, finish requests in flight,
 flush pending inserts and exit. SIGHUP (or saving the config file) reloads queues
 and rules; a file that does not validate is reported and the running config stays.`;
 
+/** The config file as the user named it (messages show it that way; reading resolves it against the working directory). */
 function configPath(flag: string | undefined): string {
-  return resolve(flag ?? process.env.SPANSIFT_CONFIG ?? 'config/spansift.yaml');
+  return flag ?? process.env.SPANSIFT_CONFIG ?? 'config/spansift.yaml';
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -8,7 +8,7 @@ import type { RuleCounters } from '../processors/rules/engine.js';
 
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'spansift_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'spansift_' });
   const m = {
     registry,
     acceptedSpans: new Counter({

@@ -16,7 +16,7 @@ const spans = agreementSpans();
 const residual = residualCases();
 
 async function create(table: string, rows: Span[]): Promise<void> {
-  await client.command({ query: tracesTableDDL({ database: 'default', table, ttlSeconds: 0 }) });
+  for (const query of tracesTableDDL({ database: 'default', table, ttlSeconds: 0 })) await client.command({ query });
   await client.insert({ table, values: rows.map((s) => spanToRow(s)), format: 'JSONEachRow' });
 }
 
