@@ -76,6 +76,14 @@ describe('routing into queues', () => {
     expect(items.filter((i) => i.data.input?.[0]?.content === 'What is the capital of France?').length).toBe(items.length);
   });
 
+  it('counts per rule and per queue in /metrics', async () => {
+    const text = await (await api('/metrics')).text();
+    const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
+    expect(value(/^spansift_rule_matched_spans_total\{rule="gpt4o"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^spansift_rule_enqueued_items_total\{rule="gpt4o"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^spansift_queue_enqueued_items_total\{queue="answer-quality"\} (\d+)$/m)).toBe(value(/^spansift_rule_enqueued_items_total\{rule="gpt4o"\} (\d+)$/m));
+  });
+
   it('lists queues with schema and counts', async () => {
     const res = await api('/api/v1/queues');
     expect(res.status).toBe(200);
