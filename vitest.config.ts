@@ -9,5 +9,6 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    reporters: ['default', './tests/support/summary-reporter.ts'],
   },
 });
