@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node, type Scalar } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { crossCheck } from './cross-check.js';
@@ -94,7 +94,7 @@ export function parseConfig(text: string, file = 'config', env: Env = process.en
   if (!result.success) for (const issue of result.error.issues) problems.push(...locate(doc, at, file, issue));
   for (const p of crossCheck(raw)) {
     const node = nearest(doc, p.path.map(String));
-    const pos = node?.range ? at(node.range[0] + (p.offset !== undefined ? valueOffset(node) + p.offset : 0)) : { line: 1, col: 1 };
+    const pos = node?.range ? at(p.offset !== undefined && isScalar(node) ? sourceOffset(text, node, p.offset) : node.range[0]) : { line: 1, col: 1 };
     problems.push({ file, line: pos.line, column: pos.col, path: p.path.join('.'), message: p.message });
   }
   if (result.success && problems.length === 0) return result.data;
@@ -128,13 +128,74 @@ function locate(doc: Document, at: (o: number) => { line: number; col: number },
   return [{ file, line: pos.line, column: pos.col, path: path.join('.'), message: describe(issue) }];
 }
 
-/** Where a scalar's text starts relative to its node: after the opening quote, if any. */
-function valueOffset(node: Node): number {
-  return isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') ? 1 : 0;
+/**
+ * Where the character at `offset` of a scalar's value is in the source text. They differ by
+ * more than the opening quote: `\"` and `''` are two characters for one, a folded line
+ * break with the indentation around it is one space, and a block scalar loses its header
+ * and indentation.
+ */
+function sourceOffset(src: string, node: Scalar, offset: number): number {
+  const [start, end] = node.range!;
+  const type = node.type;
+  const block = type === 'BLOCK_LITERAL' || type === 'BLOCK_FOLDED';
+  let i = start;
+  let indent = 0;
+  if (type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE') i++;
+  else if (block) {
+    i = src.indexOf('\n', start) + 1;
+    if (i === 0 || i >= end) return start;
+    indent = /^( *)/.exec(src.slice(i, end).replace(/^(?: *\r?\n)*/, ''))![1].length;
+    for (let k = 0; k < indent && src[i] === ' '; k++) i++;
+  }
+  const blank = (c: string | undefined) => c === ' ' || c === '\t';
+  const breakAhead = (j: number) => {
+    while (j < end && blank(src[j])) j++;
+    return src[j] === '\n' || src[j] === '\r';
+  };
+  let produced = 0;
+  while (i < end && produced < offset) {
+    const c = src[i];
+    if (c === '\n' || c === '\r' || (!block && blank(c) && breakAhead(i))) {
+      // Line breaks with the indentation after them (and in flow scalars, the blanks around them).
+      let breaks = 0;
+      while (i < end) {
+        if (src[i] === '\n') {
+          breaks++;
+          i++;
+          if (block) for (let k = 0; k < indent && src[i] === ' '; k++) i++;
+        } else if (src[i] === '\r' || (!block && blank(src[i]))) i++;
+        else break;
+      }
+      produced += type === 'BLOCK_LITERAL' ? breaks : breaks === 1 ? 1 : breaks - 1;
+    } else if (type === 'QUOTE_DOUBLE' && c === '\\') {
+      const e = src[i + 1];
+      if (e === '\n' || e === '\r') {
+        // An escaped line break: nothing, nor the indentation after it.
+        i += src[i + 1] === '\r' && src[i + 2] === '\n' ? 3 : 2;
+        while (i < end && blank(src[i])) i++;
+        continue;
+      }
+      const len = e === 'x' ? 4 : e === 'u' ? 6 : e === 'U' ? 10 : 2;
+      produced += e === 'U' && parseInt(src.slice(i + 2, i + 10), 16) > 0xffff ? 2 : 1;
+      i += len;
+    } else if (type === 'QUOTE_SINGLE' && c === "'" && src[i + 1] === "'") {
+      produced++;
+      i += 2;
+    } else {
+      produced++;
+      i++;
+    }
+  }
+  return i;
 }
 
 function describe(issue: Issue): string {
   if (issue.code === 'invalid_type' && issue.input === undefined) return `is required (${issue.expected})`;
+  // A missing key whose value may take several forms (route_to, a duration): name them, not "Invalid input".
+  if (issue.code === 'invalid_union' && issue.input === undefined && !('discriminator' in issue)) {
+    const forms = issue.errors.map((e) => (e.length === 1 && e[0].code === 'invalid_type' ? e[0].expected : undefined));
+    return forms.every((f) => f !== undefined) && forms.length ? `is required (${forms.join(' or ')})` : 'is required';
+  }
   return issue.message;
 }
 
@@ -166,20 +227,30 @@ function suggest(key: string, path: string[]): string {
 }
 
 function knownKeys(path: string[]): string[] {
-  let s: unknown = configSchema;
-  for (const p of path) s = unwrap(s)?.shape?.[p];
-  return Object.keys(unwrap(s)?.shape ?? {});
+  // Through arrays (rules), records (queues) and unions (label types), every schema the path can reach.
+  let cur: unknown[] = [configSchema];
+  for (const p of path) {
+    cur = cur.flatMap(structural).flatMap((s) => {
+      const next = s.shape ? s.shape[p] : (s.def?.element ?? s.def?.valueType);
+      return next ? [next] : [];
+    });
+  }
+  return [...new Set(cur.flatMap(structural).flatMap((s) => Object.keys(s.shape ?? {})))];
 }
 
-interface Shaped { shape?: Record<string, unknown>; def?: { innerType?: unknown; in?: unknown; out?: unknown; schema?: unknown } }
+interface Shaped {
+  shape?: Record<string, unknown>;
+  def?: { innerType?: unknown; in?: unknown; out?: unknown; schema?: unknown; element?: unknown; valueType?: unknown; options?: unknown[] };
+}
 
-function unwrap(s: unknown): Shaped | undefined {
-  let cur = s as Shaped | undefined;
-  for (let i = 0; i < 8 && cur && !cur.shape; i++) {
-    const d = (cur as { def?: Shaped['def'] }).def;
-    cur = (d?.innerType ?? d?.out ?? d?.in ?? d?.schema) as Shaped | undefined;
-  }
-  return cur;
+/** The objects, arrays and records a schema stands for, through defaults, pipes and unions. */
+function structural(s: unknown, depth = 0): Shaped[] {
+  const cur = s as Shaped | undefined;
+  if (!cur || depth > 16) return [];
+  const d = cur.def;
+  if (cur.shape || d?.element || d?.valueType) return [cur];
+  if (Array.isArray(d?.options)) return d.options.flatMap((o) => structural(o, depth + 1));
+  return structural(d?.innerType ?? d?.out ?? d?.in ?? d?.schema, depth + 1);
 }
 
 function editDistance(a: string, b: string): number {
