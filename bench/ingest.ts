@@ -84,7 +84,7 @@ function post(agent: Agent, port: number, body: Uint8Array): Promise<number> {
 /** Sends `total` spans in requests of `perRequest`, `connections` at a time; refused requests are sent again. */
 export async function runIngest(shape: Shape, total: number, opts: { perRequest?: number; connections?: number; extraConfig?: Record<string, unknown> } = {}): Promise<IngestResult> {
   const perRequest = opts.perRequest ?? 500;
-  const connections = opts.connections ?? 8;
+  const connections = opts.connections ?? 32;
   const bodies = Array.from({ length: Math.ceil(total / perRequest) }, (_, i) => encodeRequest(shape, perRequest, i * perRequest));
   const { child, port } = await startSpansift(opts.extraConfig);
   const agent = new Agent({ keepAlive: true, maxSockets: connections });

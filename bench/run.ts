@@ -54,7 +54,7 @@ say(`Command: \`npm run bench -- --spans ${SPANS} --rounds ${ROUNDS}\`; ${new Da
 say('');
 say('## Ingest: OTLP/HTTP protobuf into embedded ClickHouse');
 say('');
-say('spansift: 8 keep-alive connections, 500 spans per request, default config, acknowledged = stored.');
+say('spansift: 32 keep-alive connections (many services exporting at once), 500 spans per request, default config, acknowledged = stored.');
 say('Engine limit: the same rows with `client.insert` (JSONEachRow), 2 inserts at once, best of 5,000- and 20,000-row batches.');
 say('');
 say('| spans | engine limit (rows/s) | spansift (spans/s) | ratio | spansift CPU s per 100k spans | spansift peak RSS | engine-limit peak RSS |');

@@ -53,6 +53,6 @@ export async function backfillCommand(
     out(`backfill failed: ${body.error?.message ?? res.status}`);
     return 1;
   }
-  out(opts.dryRun ? `dry run: ${body.matched} span(s) match rule "${opts.rule}"; ${body.enqueued} item(s) would be enqueued` : `rule "${opts.rule}": ${body.matched} span(s) matched, ${body.enqueued} item(s) enqueued (items that already existed are not duplicated)`);
+  out(opts.dryRun ? `dry run: ${body.matched} span(s) match rule "${opts.rule}"; ${body.enqueued} new item(s) would be enqueued` : `rule "${opts.rule}": ${body.matched} span(s) matched, ${body.enqueued} new item(s) enqueued (items that already existed are kept as they are)`);
   return 0;
 }

@@ -60,7 +60,7 @@ export const queueSchema = z.strictObject({
 
 export type QueueSpec = z.output<typeof queueSchema>;
 
-const rate = z.string().regex(/^\d+\s*\/\s*(s|m|h|d)$/, 'expected a count per unit, e.g. 100/h (units: s, m, h, d)');
+const rate = z.string().regex(/^[1-9]\d*\s*\/\s*(s|m|h|d)$/, 'expected a count of 1 or more per unit, e.g. 100/h (units: s, m, h, d)');
 
 export const ruleSchema = z.strictObject({
   name: z.string().regex(NAME, 'letters, digits, _ . - only, starting with a letter or digit'),

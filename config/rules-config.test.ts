@@ -97,8 +97,8 @@ describe('broken rules files: every problem at once, with line, column, key path
       { line: 9, column: 13, path: 'rules.0.sample', message: 'Too big: expected number to be <=1' },
       { line: 13, column: 13, path: 'rules.1.sample', message: 'Too small: expected number to be >=0' },
       { line: 17, column: 13, path: 'rules.2.sample', message: 'Invalid input: expected number, received string' },
-      { line: 21, column: 17, path: 'rules.3.rate_limit', message: 'expected a count per unit, e.g. 100/h (units: s, m, h, d)' },
-      { line: 25, column: 17, path: 'rules.4.rate_limit', message: 'expected a count per unit, e.g. 100/h (units: s, m, h, d)' },
+      { line: 21, column: 17, path: 'rules.3.rate_limit', message: 'expected a count of 1 or more per unit, e.g. 100/h (units: s, m, h, d)' },
+      { line: 25, column: 17, path: 'rules.4.rate_limit', message: 'expected a count of 1 or more per unit, e.g. 100/h (units: s, m, h, d)' },
       { line: 29, column: 17, path: 'rules.5.rate_limit', message: 'Invalid input: expected string, received number' },
       { line: 33, column: 19, path: 'rules.6.dedupe.by', message: 'Invalid option: expected one of "trace_id"|"span_id"|"input"' },
       { line: 37, column: 37, path: 'rules.7.dedupe.within', message: '"soon" is not a duration (use a unit: 500ms, 5s, 1h)' },
@@ -156,7 +156,7 @@ describe('broken rules files: every problem at once, with line, column, key path
       { line: 10, column: 58, path: 'rules.1.sample', message: 'Too big: expected number to be <=1' },
       { line: 11, column: 58, path: 'rules.2.when', message: "invalid condition at 1:34: unexpected character '='; use '==' to compare" },
       { line: 11, column: 81, path: 'rules.2.route_to.1', message: 'unknown queue "elsewhere" (queues: q)' },
-      { line: 11, column: 105, path: 'rules.2.rate_limit', message: 'expected a count per unit, e.g. 100/h (units: s, m, h, d)' },
+      { line: 11, column: 105, path: 'rules.2.rate_limit', message: 'expected a count of 1 or more per unit, e.g. 100/h (units: s, m, h, d)' },
     ]);
     expect(textAt('rules-many-problems.yaml', problems[2])).toMatch(/^',/);
     expect(textAt('rules-many-problems.yaml', problems[6])).toMatch(/^= name"/);
@@ -217,5 +217,14 @@ describe('a bad condition is located inside its `when` string', () => {
       const [p] = problems;
       expect(text.split('\n')[p.line - 1].slice(p.column - 1), scalar).toMatch(/^= 1/);
     }
+  });
+});
+
+describe('rate limits', () => {
+  it('refuses a limit of zero, which would make the rule never enqueue', () => {
+    const text = 'queues:\n  q:\n    labels: [{ name: ok, type: boolean }]\nrules:\n  - { name: r, when: name == "x", route_to: q, rate_limit: 0/h }\n';
+    expect(problemsOfText(text)).toEqual([
+      { line: 5, column: 60, path: 'rules.0.rate_limit', message: 'expected a count of 1 or more per unit, e.g. 100/h (units: s, m, h, d)' },
+    ]);
   });
 });

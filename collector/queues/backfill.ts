@@ -15,6 +15,7 @@ import { SpansiftError } from '../errors.js';
 export interface BackfillResult {
   rule: string;
   matched: number;
+  /** Items that did not exist before (a second backfill over the same spans enqueues 0). */
   enqueued: number;
   dryRun: boolean;
 }
@@ -41,7 +42,10 @@ export async function backfill(
     const fresh = page.filter((s) => !seen.has(`${s.traceId}/${s.spanId}`));
     for (const s of fresh) seen.add(`${s.traceId}/${s.spanId}`);
     matched += fresh.length;
-    const items = router.route(fresh.map(storedToSpan), Date.now(), 'backfill');
+    const routed = router.route(fresh.map(storedToSpan), Date.now(), 'backfill');
+    // Items that exist already (routed live, or by an earlier backfill) are not new.
+    const existing = await stores.queues.existing(routed.map((i) => i.item_id));
+    const items = routed.filter((i) => !existing.has(i.item_id));
     enqueued += items.length;
     if (!dryRun && items.length) await stores.queues.write(items);
     if (page.length < PAGE) break;

@@ -36,7 +36,11 @@ export class Router {
   ) {
     this.views = new Map(Object.entries(config.queues).map(([name, spec]) => [name, new QueueView(spec)]));
     this.engine = new RuleEngine(config.rules, config.queues, {
-      inputHash: (span) => createHash('sha256').update(JSON.stringify(extractPayload(span).input ?? null, jsonSafe)).digest('hex'),
+      // A span with no input of its own is its own key: it cannot be a duplicate of another.
+      inputHash: (span) => {
+        const input = extractPayload(span).input;
+        return input === undefined ? `span:${span.traceId}:${span.spanId}` : createHash('sha256').update(JSON.stringify(input, jsonSafe)).digest('hex');
+      },
       counters: (name) => this.counters.rule(name),
     });
   }
