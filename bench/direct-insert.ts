@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { migrate } from '../collector/storage/migrations.js';
-import { spanToRow } from '../collector/storage/rows.js';
+import { spanToRow, spanToValues, TRACE_COLUMNS } from '../collector/storage/rows.js';
 import { decodedSpans, type Shape } from './spans.js';
 import { cpuSeconds, peakRssBytes } from './proc.js';
 
@@ -18,24 +18,33 @@ const total = Number(process.argv[3] ?? 200_000);
 const batch = Number(process.argv[4] ?? 20_000);
 /** Inserts in flight at once, as spansift's storage.clickhouse.batch.concurrency. */
 const concurrency = Number(process.argv[5] ?? 2);
+/** JSONEachRow (objects) or JSONCompactEachRow (arrays, what spansift sends). */
+const format = (process.argv[6] ?? 'JSONEachRow') as 'JSONEachRow' | 'JSONCompactEachRow';
 
 const path = mkdtempSync(join(tmpdir(), 'spansift-bench-direct-'));
 const client = createClient({ connection: createChdbConnection({ path }) as never });
 await migrate(client, { database: 'default', table: 'otel_traces', ttlSeconds: 0 });
 
 // Rows are built before the clock starts: this measures the client and the engine only.
-const batches = [];
-for (let done = 0; done < total; done += batch) batches.push(decodedSpans(shape, Math.min(batch, total - done)).map((s) => spanToRow(s)));
+const batches: unknown[][] = [];
+for (let done = 0; done < total; done += batch) {
+  const spans = decodedSpans(shape, Math.min(batch, total - done));
+  batches.push(format === 'JSONEachRow' ? spans.map((s) => spanToRow(s)) : spans.map((s) => spanToValues(s)));
+}
 const bytes = Buffer.byteLength(JSON.stringify(batches[0][0]));
 
 const cpu0 = cpuSeconds(process.pid);
 const t0 = performance.now();
 let next = 0;
 const worker = async () => {
-  while (next < batches.length) await client.insert({ table: 'default.otel_traces', values: batches[next++], format: 'JSONEachRow' });
+  while (next < batches.length) {
+    const values = batches[next++];
+    if (format === 'JSONEachRow') await client.insert({ table: 'default.otel_traces', values, format });
+    else await client.insert({ table: 'default.otel_traces', values, format, columns: [...TRACE_COLUMNS] as [string, ...string[]] });
+  }
 };
 await Promise.all(Array.from({ length: concurrency }, worker));
 const seconds = (performance.now() - t0) / 1000;
 const cpu = cpuSeconds(process.pid) - cpu0;
 await client.close();
-process.stdout.write(JSON.stringify({ shape, rows: total, concurrency, seconds, rowsPerSecond: total / seconds, cpuSeconds: cpu, peakRssBytes: peakRssBytes(process.pid), rowJsonBytes: bytes }) + '\n');
+process.stdout.write(JSON.stringify({ shape, format, rows: total, concurrency, seconds, rowsPerSecond: total / seconds, cpuSeconds: cpu, peakRssBytes: peakRssBytes(process.pid), rowJsonBytes: bytes }) + '\n');

@@ -4,7 +4,7 @@
  * accepted span is stored (or the insert failed), so a success response is durable.
  */
 import type { DecodedExport } from './span.js';
-import { spanToRow, type TraceRow } from './storage/rows.js';
+import { spanToValues } from './storage/rows.js';
 import { attrsToStrings } from './storage/attributes.js';
 import type { TraceStore } from './storage/traces.js';
 import type { Admission } from './admission.js';
@@ -62,7 +62,7 @@ export class Pipeline {
   }
 }
 
-function toRows(decoded: DecodedExport): TraceRow[] {
+function toRows(decoded: DecodedExport): unknown[][] {
   // Resource attributes are shared by every span of a ResourceSpans: flatten them once.
   let lastResource: Resource | undefined;
   let lastFlat: Record<string, string> | undefined;
@@ -71,7 +71,7 @@ function toRows(decoded: DecodedExport): TraceRow[] {
       lastResource = span.resource;
       lastFlat = attrsToStrings(span.resource.attributes);
     }
-    return spanToRow(span, lastFlat);
+    return spanToValues(span, lastFlat);
   });
 }
 

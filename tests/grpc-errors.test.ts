@@ -4,7 +4,8 @@
  * gzip-compressed call is accepted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentials, Metadata, makeGenericClientConstructor, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { grpcExport } from './support/grpc.js';
 import { startSpansift, testStorage, getTrace, type Running } from './support/spansift.js';
 import { faulty, type Faults } from './support/faulty-connection.js';
 import { hex, protobufRequest } from './support/otlp.js';
@@ -22,31 +23,7 @@ afterAll(async () => {
   await storage.client.close();
 });
 
-const identity = (b: Buffer) => b;
-const Client = makeGenericClientConstructor(
-  {
-    Export: {
-      path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: identity,
-      requestDeserialize: identity,
-      responseSerialize: identity,
-      responseDeserialize: identity,
-    },
-  },
-  'TraceService',
-);
-
-function exportCall(body: Uint8Array, options: Record<string, unknown> = {}): Promise<ServiceError | null> {
-  const client = new Client(sift.grpcUrl.replace('http://', ''), credentials.createInsecure(), options);
-  return new Promise((resolve) => {
-    (client as any).Export(Buffer.from(body), new Metadata(), (err: ServiceError | null) => {
-      client.close();
-      resolve(err);
-    });
-  });
-}
+const exportCall = async (body: Uint8Array, channel: Record<string, unknown> = {}) => (await grpcExport(sift.grpcUrl, body, { channel })).error;
 
 describe('OTLP/gRPC errors', () => {
   it('answers UNAVAILABLE with RetryInfo while storage is down', async () => {

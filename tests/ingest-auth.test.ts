@@ -1,6 +1,7 @@
 /** Ingest bearer tokens on both transports, and the admin token on the API. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentials, Metadata, makeGenericClientConstructor, status as GrpcStatus } from '@grpc/grpc-js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { grpcExport } from './support/grpc.js';
 import { startSpansift, type Running } from './support/spansift.js';
 import { hex, post, protobufRequest } from './support/otlp.js';
 
@@ -14,31 +15,7 @@ afterAll(async () => {
 
 const PB = { 'content-type': 'application/x-protobuf' };
 
-function grpcExport(token: string | undefined, body: Uint8Array): Promise<{ code: number }> {
-  const Client = makeGenericClientConstructor(
-    {
-      Export: {
-        path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: (b: Buffer) => b,
-        requestDeserialize: (b: Buffer) => b,
-        responseSerialize: (b: Buffer) => b,
-        responseDeserialize: (b: Buffer) => b,
-      },
-    },
-    'TraceService',
-  );
-  const client = new Client(sift.grpcUrl.replace('http://', ''), credentials.createInsecure());
-  const md = new Metadata();
-  if (token) md.set('authorization', `Bearer ${token}`);
-  return new Promise((resolve) => {
-    (client as any).Export(Buffer.from(body), md, (err: { code: number } | null) => {
-      client.close();
-      resolve({ code: err ? err.code : GrpcStatus.OK });
-    });
-  });
-}
+const call = async (token: string | undefined, body: Uint8Array) => grpcExport(sift.grpcUrl, body, { token });
 
 describe('ingest auth', () => {
   it('HTTP: 401 without or with a wrong token, 200 with any configured token', async () => {
@@ -52,14 +29,14 @@ describe('ingest auth', () => {
 
   it('gRPC: UNAUTHENTICATED without or with a wrong token, OK with the token', async () => {
     const body = protobufRequest([{ traceId: hex(16) }]);
-    expect((await grpcExport(undefined, body)).code).toBe(GrpcStatus.UNAUTHENTICATED);
-    expect((await grpcExport('nope', body)).code).toBe(GrpcStatus.UNAUTHENTICATED);
-    expect((await grpcExport('ingest-secret', body)).code).toBe(GrpcStatus.OK);
+    expect((await call(undefined, body)).code).toBe(GrpcStatus.UNAUTHENTICATED);
+    expect((await call('nope', body)).code).toBe(GrpcStatus.UNAUTHENTICATED);
+    expect((await call('ingest-secret', body)).code).toBe(GrpcStatus.OK);
   });
 
   it('gRPC: a truncated message is INVALID_ARGUMENT', async () => {
     const body = protobufRequest([{ traceId: hex(16) }]);
-    expect((await grpcExport('ingest-secret', body.subarray(0, body.length - 5))).code).toBe(GrpcStatus.INVALID_ARGUMENT);
+    expect((await call('ingest-secret', body.subarray(0, body.length - 5))).code).toBe(GrpcStatus.INVALID_ARGUMENT);
   });
 
   it('API: the trace route and /metrics need the admin token', async () => {

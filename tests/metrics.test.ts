@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { credentials, makeGenericClientConstructor, Metadata, status as GrpcStatus } from '@grpc/grpc-js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { grpcExport } from './support/grpc.js';
 import type { Connection } from '@clickhouse/client-common';
 import { startSpansift, testStorage, type Running } from './support/spansift.js';
 import { clickhouseError } from './support/faulty-connection.js';
@@ -82,28 +83,8 @@ function delta(before: Samples, after: Samples, name: string, labels: Record<str
   return sample(after, name, labels) - sample(before, name, labels);
 }
 
-function grpcExport(body: Uint8Array): Promise<number> {
-  const Client = makeGenericClientConstructor(
-    {
-      Export: {
-        path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: (b: Buffer) => b,
-        requestDeserialize: (b: Buffer) => b,
-        responseSerialize: (b: Buffer) => b,
-        responseDeserialize: (b: Buffer) => b,
-      },
-    },
-    'TraceService',
-  );
-  const client = new Client(sift.grpcUrl.replace('http://', ''), credentials.createInsecure());
-  return new Promise((resolve) => {
-    (client as any).Export(Buffer.from(body), new Metadata(), (err: { code: number } | null) => {
-      client.close();
-      resolve(err ? err.code : GrpcStatus.OK);
-    });
-  });
+async function grpcCall(body: Uint8Array): Promise<number> {
+  return (await grpcExport(sift.grpcUrl, body)).code;
 }
 
 async function until(what: string, cond: () => Promise<boolean>): Promise<void> {
@@ -126,7 +107,7 @@ describe('/metrics', () => {
     const before = await scrape();
     expect((await post(sift.httpUrl, protobufRequest(spans(3)), PB)).status).toBe(200);
     expect((await post(sift.httpUrl, JSON.stringify(jsonRequest(spans(4))), JSON_CT)).status).toBe(200);
-    expect(await grpcExport(protobufRequest(spans(2)))).toBe(GrpcStatus.OK);
+    expect(await grpcCall(protobufRequest(spans(2)))).toBe(GrpcStatus.OK);
     const after = await scrape();
 
     expect(delta(before, after, 'spansift_receiver_accepted_spans_total', { transport: 'http' })).toBe(7);

@@ -24,6 +24,15 @@ export interface QueueItemRow {
   keep: string;
 }
 
+/** Item columns in insert order (JSONCompactEachRow, as the spans). */
+export const ITEM_COLUMNS = [
+  'queue', 'item_id', 'enqueued_at', 'source', 'rule', 'trace_id', 'span_id', 'idempotency_key', 'payload', 'target', 'metadata', 'keep',
+] as const satisfies readonly (keyof QueueItemRow)[];
+
+export function itemValues(row: QueueItemRow): string[] {
+  return ITEM_COLUMNS.map((c) => row[c]);
+}
+
 /** What a labeler sees of a span, after the queue's `show` and `redact`. */
 export interface ItemView {
   source: string;

@@ -8,7 +8,7 @@ import { quoteIdent } from '../storage/schema.js';
 import { Batcher } from '../storage/batcher.js';
 import type { Metrics } from '../metrics.js';
 import { ITEMS_TABLE, LABELS_TABLE } from './schema.js';
-import type { QueueItemRow } from './items.js';
+import { ITEM_COLUMNS, itemValues, type QueueItemRow } from './items.js';
 
 export interface QueueCounts {
   total: number;
@@ -47,7 +47,7 @@ export class QueueStore {
     this.batcher = new Batcher<QueueItemRow>({
       ...batch,
       insert: async (rows) => {
-        await client.insert({ table, values: rows, format: 'JSONEachRow' });
+        await client.insert({ table, values: rows.map(itemValues), format: 'JSONCompactEachRow', columns: [...ITEM_COLUMNS] as [string, ...string[]] });
       },
       onInsert: (rows, seconds, ok) => {
         metrics?.insertBatchRows.observe({ table: ITEMS_TABLE }, rows);

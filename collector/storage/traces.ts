@@ -3,7 +3,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { quoteIdent } from './schema.js';
-import type { TraceRow } from './rows.js';
+import { TRACE_COLUMNS } from './rows.js';
 import { Batcher } from './batcher.js';
 import type { Metrics } from '../metrics.js';
 import { SPAN_COLUMNS, toStoredSpan, type StoredSpan, type SpanRow } from './stored-span.js';
@@ -18,7 +18,7 @@ export interface TraceStoreOptions {
 }
 
 export class TraceStore {
-  readonly batcher: Batcher<TraceRow>;
+  readonly batcher: Batcher<unknown[]>;
   private readonly qualified: string;
 
   constructor(
@@ -27,12 +27,12 @@ export class TraceStore {
   ) {
     this.qualified = `${quoteIdent(o.database)}.${quoteIdent(o.table)}`;
     const table = `${o.database}.${o.table}`;
-    this.batcher = new Batcher<TraceRow>({
+    this.batcher = new Batcher<unknown[]>({
       maxRows: o.maxRows,
       maxDelayMs: o.maxDelayMs,
       concurrency: o.concurrency,
       insert: async (rows) => {
-        await client.insert({ table, values: rows, format: 'JSONEachRow' });
+        await client.insert({ table, values: rows, format: 'JSONCompactEachRow', columns: [...TRACE_COLUMNS] as [string, ...string[]] });
       },
       onInsert: (rows, seconds, ok) => {
         o.metrics?.insertBatchRows.observe({ table: o.table }, rows);
@@ -41,8 +41,8 @@ export class TraceStore {
     });
   }
 
-  /** Resolves once the rows are in ClickHouse. */
-  write(rows: TraceRow[]): Promise<void> {
+  /** Resolves once the rows (spanToValues) are in ClickHouse. */
+  write(rows: unknown[][]): Promise<void> {
     return this.batcher.write(rows);
   }
 

@@ -35,7 +35,7 @@ function closureIds(condition: string, set: Span[]): string[] {
 }
 
 beforeAll(async () => {
-  client = createClient({ connection: createChdbConnection({ path: ':memory:' }) });
+  client = createClient({ connection: createChdbConnection({ path: ':memory:' }) as never });
   await create('otel_traces', spans);
   await create('otel_residual', residual.spans);
 }, 120_000);

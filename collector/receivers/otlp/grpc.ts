@@ -28,7 +28,8 @@ export interface GrpcReceiverOptions {
 
 const identity = (b: Buffer) => b;
 
-const traceService: ServiceDefinition = {
+/** TraceService with raw bytes in and out: decoding is ours, so its errors map to INVALID_ARGUMENT. */
+export const traceService: ServiceDefinition = {
   Export: {
     path: TRACE_EXPORT_METHOD_PATH,
     requestStream: false,
