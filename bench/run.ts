@@ -70,10 +70,13 @@ say('');
 say('| spans | engine limit, JSONEachRow (rows/s) | engine limit, JSONCompactEachRow (rows/s) | spansift (spans/s) | ratio to JSONEachRow | ratio to JSONCompactEachRow | spansift CPU s per 100k spans | spansift peak RSS | engine-limit peak RSS |');
 say('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 
-/** 100 rules on the ingest path: the rules benchmark's mix plus two that route about 10% of the bench spans. */
-function ingestRules() {
+/**
+ * 100 rules on the ingest path: the rules benchmark's mix (which these spans never match)
+ * plus one rule that routes a share of the bench spans (a third of them use gpt-4o-mini).
+ */
+function ingestRules(routedShare: number) {
   const rules = makeRules(98).map((r) => ({ ...r, route_to: ['review'] }));
-  rules.push({ name: 'mini', when: 'attributes["gen_ai.request.model"] == "gpt-4o-mini"', route_to: ['review'], sample: 0.3, enabled: true });
+  rules.push({ name: 'mini', when: 'attributes["gen_ai.request.model"] == "gpt-4o-mini"', route_to: ['review'], sample: routedShare * 3, enabled: true });
   rules.push({ name: 'slow-chat', when: 'name == "chat gpt-4o" and duration > 60s', route_to: ['review'], sample: 1, enabled: true });
   return { queues: { review: { labels: [{ name: 'ok', type: 'boolean' }] } }, rules };
 }
@@ -82,7 +85,10 @@ const skip = new Set(values.skip!.split(',').filter(Boolean));
 const shapes: Shape[] = values.only ? [values.only as Shape] : ['llm', 'small'];
 const variants: { shape: Shape; label: string; config?: Record<string, unknown> }[] = [];
 for (const shape of shapes) variants.push({ shape, label: shape === 'llm' ? 'LLM (~1.7 KB attributes)' : 'small (~350 B)' });
-if (!values.only || values.only === 'llm') variants.push({ shape: 'llm', label: 'LLM, 100 rules active (~10% routed)', config: ingestRules() });
+if (!values.only || values.only === 'llm') {
+  variants.push({ shape: 'llm', label: 'LLM, 100 rules active, ~1% of spans routed into a queue', config: ingestRules(0.01) });
+  variants.push({ shape: 'llm', label: 'LLM, 100 rules active, ~10% of spans routed into a queue', config: ingestRules(0.1) });
+}
 if (!skip.has('ingest')) {
   for (const v of variants) {
     const objects: Direct[] = [];
