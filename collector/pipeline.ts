@@ -50,7 +50,8 @@ export class Pipeline {
       const rows = toRows(decoded);
       // Spans and the queue items routed from them are both stored before the answer.
       const items = this.routing ? this.routing.holder.router.route(spans, Date.now()) : [];
-      await (items.length ? Promise.all([this.store.write(rows), this.routing!.queues.write(items)]) : this.store.write(rows));
+      // Items first: the spans' batch going out sends the items gathered with it.
+      await (items.length ? Promise.all([this.routing!.queues.write(items), this.store.write(rows)]) : this.store.write(rows));
       this.metrics?.acceptedSpans.inc({ transport }, spans.length);
       return { rejected: decoded.rejected, message: decoded.rejectReason };
     } catch (e) {

@@ -100,6 +100,9 @@ export class Service {
       maxDelayMs: ch.batch.max_delay,
       concurrency: ch.batch.concurrency,
       metrics: this.metrics,
+      // Items routed from spans go out with the spans' batch: a request waits for that
+      // insert anyway, and a few items per request must not become an insert each.
+      onSend: () => this.queues?.batcher.kick(),
     });
     this.admission = new Admission({
       maxBytes: config.limits.max_inflight_bytes,
@@ -111,7 +114,8 @@ export class Service {
     this.queues = new QueueStore(
       this.storage.client,
       schema.database,
-      { maxRows: ch.batch.max_rows, maxDelayMs: ch.batch.max_delay, concurrency: ch.batch.concurrency },
+      // Its own timer is only the fallback for items that come without spans.
+      { maxRows: ch.batch.max_rows, maxDelayMs: Math.max(10 * ch.batch.max_delay, 200), concurrency: ch.batch.concurrency },
       this.metrics,
     );
     const pipeline = new Pipeline(this.traces, this.admission, this.metrics, { holder: this.routing, queues: this.queues });

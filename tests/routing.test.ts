@@ -84,6 +84,20 @@ describe('routing into queues', () => {
     expect(value(/^spansift_queue_enqueued_items_total\{queue="answer-quality"\} (\d+)$/m)).toBe(value(/^spansift_rule_enqueued_items_total\{rule="gpt4o"\} (\d+)$/m));
   });
 
+  it('sends items with the spans\' inserts, not one insert per request', async () => {
+    const count = async (table: string) => {
+      const text = await (await api('/metrics')).text();
+      return Number(new RegExp(`^spansift_storage_insert_batch_rows_count\\{table="${table}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    };
+    const [spans0, items0] = [await count('otel_traces'), await count('spansift_queue_items')];
+    const requests = Array.from({ length: 20 }, () => post(sift.httpUrl, JSON.stringify(jsonRequest([chatSpan('gpt-4o')], 'many')), JSON_CT));
+    for (const r of await Promise.all(requests)) expect(r.status).toBe(200);
+    const [spans1, items1] = [await count('otel_traces'), await count('spansift_queue_items')];
+    expect(items1 - items0).toBeGreaterThan(0);
+    expect(items1 - items0).toBeLessThanOrEqual(spans1 - spans0);
+    expect(items1 - items0).toBeLessThan(20);
+  });
+
   it('lists queues with schema and counts', async () => {
     const res = await api('/api/v1/queues');
     expect(res.status).toBe(200);

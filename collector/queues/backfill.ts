@@ -47,7 +47,11 @@ export async function backfill(
     const existing = await stores.queues.existing(routed.map((i) => i.item_id));
     const items = routed.filter((i) => !existing.has(i.item_id));
     enqueued += items.length;
-    if (!dryRun && items.length) await stores.queues.write(items);
+    if (!dryRun && items.length) {
+      const written = stores.queues.write(items);
+      stores.queues.batcher.kick();
+      await written;
+    }
     if (page.length < PAGE) break;
     // Pages walk back in time; the next one ends where this one's oldest span starts (inclusive, `seen` drops repeats).
     until = BigInt(page[page.length - 1].startTimeUnixNano) + 1n;

@@ -306,3 +306,32 @@ describe('Batcher', () => {
     expect(w()).toBe('resolved');
   });
 });
+
+describe('Batcher following another', () => {
+  it('sends when kicked, without waiting its own delay, and tells each send to a follower', async () => {
+    const items = fakeInsert();
+    const follower = batcher(items.insert, { maxDelayMs: 10_000 });
+    const spans = fakeInsert();
+    const leader = batcher(spans.insert, { maxRows: 2, onSend: () => follower.kick() });
+    const item = track(follower.write(['item-a']));
+    const span = track(leader.write(['span-a', 'span-b']));
+    await settle();
+    expect(spans.calls.map((c) => c.rows)).toEqual([['span-a', 'span-b']]);
+    expect(items.calls.map((c) => c.rows)).toEqual([['item-a']]);
+    items.calls[0].resolve();
+    spans.calls[0].resolve();
+    await settle();
+    expect([item(), span()]).toEqual(['resolved', 'resolved']);
+  });
+
+  it('without a kick, waits its own (long) delay', async () => {
+    const items = fakeInsert();
+    const follower = batcher(items.insert, { maxDelayMs: 10_000 });
+    void follower.write(['alone']);
+    await settle();
+    expect(items.calls).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(items.calls.map((c) => c.rows)).toEqual([['alone']]);
+    items.calls[0].resolve();
+  });
+});

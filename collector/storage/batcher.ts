@@ -16,6 +16,8 @@ export interface BatcherOptions<R> {
   /** Inserts allowed to run at once. */
   concurrency: number;
   onInsert?: (rows: number, seconds: number, ok: boolean) => void;
+  /** Called as each batch goes out (another batcher can follow this one's rhythm). */
+  onSend?: () => void;
 }
 
 interface Entry<R> {
@@ -76,10 +78,18 @@ export class Batcher<R> {
     return this.gatheredRows;
   }
 
+  /** Sends what is gathered now, as soon as an insert slot is free. */
+  kick(): void {
+    if (this.gathering.length === 0) return;
+    this.due = true;
+    this.pump();
+  }
+
   private pump(): void {
     while (this.due && this.gathering.length > 0 && this.running < this.o.concurrency) {
       const batch = this.take();
       this.running++;
+      this.o.onSend?.();
       void this.send(batch).finally(() => {
         this.running--;
         this.pump();

@@ -15,6 +15,7 @@ export interface TraceStoreOptions {
   maxDelayMs: number;
   concurrency: number;
   metrics?: Metrics;
+  onSend?: () => void;
 }
 
 export class TraceStore {
@@ -31,6 +32,7 @@ export class TraceStore {
       maxRows: o.maxRows,
       maxDelayMs: o.maxDelayMs,
       concurrency: o.concurrency,
+      onSend: o.onSend,
       insert: async (rows) => {
         await client.insert({ table, values: rows, format: 'JSONCompactEachRow', columns: [...TRACE_COLUMNS] as [string, ...string[]] });
       },

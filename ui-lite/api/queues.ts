@@ -113,7 +113,10 @@ export function queueRoutes(d: QueueRouteDeps): Hono {
         });
       }
     }
-    await d.queues.write(rows);
+    const written = d.queues.write(rows);
+    // No spans' batch carries these: send them now rather than after the fallback delay.
+    d.queues.batcher.kick();
+    await written;
     return c.json({ ids: rows.map((row) => row.item_id) }, 201);
   });
 
