@@ -7,7 +7,7 @@ COPY config config
 COPY processors processors
 COPY proto proto
 COPY ui-lite ui-lite
-RUN npm ci && npm prune --omit=dev
+RUN npm install --no-audit --no-fund && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
