@@ -19,6 +19,7 @@
  * SDK's flush resolves only after the OTLP response, and spansift answers success only after
  * the spans are stored and routed, so the items are there without any waiting.
  */
+import { apiPromise } from '../collector/queues/test-helpers.js';
 import { type Message as OIMessage, OITracer, getInputAttributes, getLLMAttributes, getOutputAttributes, toInputType, toOutputType, traceChain, traceLLM, traceTool } from '@arizeai/openinference-core';
 import { OpenInferenceSpanKind, SemanticConventions } from '@arizeai/openinference-semantic-conventions';
 import { Laminar, LaminarAttributes, LaminarSpanProcessor, observe } from '@lmnr-ai/lmnr';
@@ -47,6 +48,17 @@ const RULES = [
   { name: 'laminar-llm', when: 'attributes["lmnr.span.type"] == "LLM"', route_to: 'laminar' },
   { name: 'laminar-support', when: 'HasPrefix(name, "support_") and attributes["lmnr.span.input"] != nil', route_to: 'laminar' },
 ];
+
+/** The tool-using weather conversation every SDK records, as a labeler should see it. */
+const WEATHER_CHAT = {
+  input: [
+    { role: 'system', content: 'You are a weather bot.' },
+    { role: 'user', content: 'Weather in Paris, then Lyon?' },
+    { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+    { role: 'tool', content: '18°C and sunny', tool_call_id: 'call_1' },
+  ],
+  output: [{ role: 'assistant', content: 'Checking Lyon.', tool_calls: [{ id: 'call_2', name: 'get_weather', arguments: '{"city":"Lyon"}' }] }],
+};
 
 let sift: Running;
 
@@ -148,12 +160,6 @@ afterAll(async () => {
 
 // ---------------------------------------------------------------------------------------------
 describe('@traceloop/node-server-sdk → OTLP/HTTP → spansift', () => {
-  /** What openai's APIPromise offers the instrumentation: a promise with _thenUnwrap. */
-  function apiPromise<T>(value: T): Promise<T> {
-    const p = Promise.resolve(value) as Promise<T> & { _thenUnwrap?: (f: (v: T) => unknown) => Promise<unknown> };
-    p._thenUnwrap = (f) => p.then(f);
-    return p;
-  }
   const OPENAI_RESPONSE = {
     id: 'chatcmpl-1',
     object: 'chat.completion',
@@ -265,13 +271,7 @@ describe('@traceloop/node-server-sdk → OTLP/HTTP → spansift', () => {
     expect(item.data).toStrictEqual({
       source: 'gen_ai.messages',
       model: 'gpt-4o-mini',
-      input: [
-        { role: 'system', content: 'You are a weather bot.' },
-        { role: 'user', content: 'Weather in Paris, then Lyon?' },
-        { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
-        { role: 'tool', content: '18°C and sunny', tool_call_id: 'call_1' },
-      ],
-      output: [{ role: 'assistant', content: 'Checking Lyon.', tool_calls: [{ id: 'call_2', name: 'get_weather', arguments: '{"city":"Lyon"}' }] }],
+      ...WEATHER_CHAT,
     });
   });
 });
@@ -369,13 +369,7 @@ describe('@arizeai/openinference-core → OTLP/HTTP → spansift', () => {
     expect(item.data).toStrictEqual({
       source: 'openinference',
       model: 'gpt-4o',
-      input: [
-        { role: 'system', content: 'You are a weather bot.' },
-        { role: 'user', content: 'Weather in Paris, then Lyon?' },
-        { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
-        { role: 'tool', content: '18°C and sunny', tool_call_id: 'call_1' },
-      ],
-      output: [{ role: 'assistant', content: 'Checking Lyon.', tool_calls: [{ id: 'call_2', name: 'get_weather', arguments: '{"city":"Lyon"}' }] }],
+      ...WEATHER_CHAT,
     });
   });
 
@@ -455,13 +449,7 @@ describe('@lmnr-ai/lmnr → OTLP/HTTP → spansift', () => {
     expect(item.data).toStrictEqual({
       source: 'laminar',
       model: 'gpt-4o',
-      input: [
-        { role: 'system', content: 'You are a weather bot.' },
-        { role: 'user', content: 'Weather in Paris, then Lyon?' },
-        { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
-        { role: 'tool', content: '18°C and sunny', tool_call_id: 'call_1' },
-      ],
-      output: [{ role: 'assistant', content: 'Checking Lyon.', tool_calls: [{ id: 'call_2', name: 'get_weather', arguments: '{"city":"Lyon"}' }] }],
+      ...WEATHER_CHAT,
     });
   });
 });

@@ -19,14 +19,8 @@ import * as traceloop from '@traceloop/node-server-sdk';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../span.js';
 import { extractPayload } from './extract.js';
-import { byName, overTheWire } from './test-helpers.js';
+import { apiPromise, byName, overTheWire } from './test-helpers.js';
 
-/** What openai's APIPromise offers the instrumentation: a promise with _thenUnwrap. */
-function apiPromise<T>(value: T): Promise<T> {
-  const p = Promise.resolve(value) as Promise<T> & { _thenUnwrap?: (f: (v: T) => unknown) => Promise<unknown> };
-  p._thenUnwrap = (f) => p.then(f);
-  return p;
-}
 
 const OPENAI_RESPONSE = {
   id: 'chatcmpl-1',

@@ -38,3 +38,10 @@ export function byName(spans: Span[], name: string): Span {
   if (s === undefined) throw new Error(`no span named ${name}; have: ${spans.map((x) => x.name).join(', ')}`);
   return s;
 }
+
+/** What openai's APIPromise offers its instrumentation: a promise with _thenUnwrap. */
+export function apiPromise<T>(value: T): Promise<T> {
+  const p = Promise.resolve(value) as Promise<T> & { _thenUnwrap?: (f: (v: T) => unknown) => Promise<unknown> };
+  p._thenUnwrap = (f) => p.then(f);
+  return p;
+}
