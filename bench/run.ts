@@ -81,6 +81,7 @@ function ingestRules(routedShare: number) {
   return { queues: { review: { labels: [{ name: 'ok', type: 'boolean' }] } }, rules };
 }
 
+const relative: string[] = [];
 const skip = new Set(values.skip!.split(',').filter(Boolean));
 const shapes: Shape[] = values.only ? [values.only as Shape] : ['llm', 'small'];
 const variants: { shape: Shape; label: string; config?: Record<string, unknown> }[] = [];
@@ -90,26 +91,47 @@ if (!values.only || values.only === 'llm') {
   variants.push({ shape: 'llm', label: 'LLM, 100 rules active, ~10% of spans routed into a queue', config: ingestRules(0.1) });
 }
 if (!skip.has('ingest')) {
-  for (const v of variants) {
+  // Every round measures the engine limit and then each spansift variant of the shape, so
+  // variants are compared with each other and with the engine under the same conditions.
+  for (const shape of shapes) {
+    const mine = variants.filter((v) => v.shape === shape);
     const objects: Direct[] = [];
     const arrays: Direct[] = [];
-    const runs: IngestResult[] = [];
+    const runs = mine.map(() => [] as IngestResult[]);
     for (let r = 0; r < ROUNDS; r++) {
-      objects.push(limit(v.shape, 'JSONEachRow'));
-      arrays.push(limit(v.shape, 'JSONCompactEachRow'));
-      runs.push(await runIngest(v.shape, SPANS, { extraConfig: v.config }));
-      console.error(`  round ${r + 1}: ${v.label}: engine ${objects[r].rowsPerSecond.toFixed(0)} / ${arrays[r].rowsPerSecond.toFixed(0)} rows/s, spansift ${runs[r].spansPerSecond.toFixed(0)} spans/s`);
+      objects.push(limit(shape, 'JSONEachRow'));
+      arrays.push(limit(shape, 'JSONCompactEachRow'));
+      for (const [i, v] of mine.entries()) runs[i].push(await runIngest(shape, SPANS, { extraConfig: v.config }));
+      console.error(`  round ${r + 1}: ${shape}: engine ${objects[r].rowsPerSecond.toFixed(0)} / ${arrays[r].rowsPerSecond.toFixed(0)} rows/s; spansift ${runs.map((x) => x[r].spansPerSecond.toFixed(0)).join(' / ')} spans/s`);
     }
     const lo = median(objects.map((d) => d.rowsPerSecond));
     const la = median(arrays.map((d) => d.rowsPerSecond));
-    const ours = median(runs.map((r) => r.spansPerSecond));
-    const cpu = median(runs.map((r) => (r.cpuSeconds / r.spans) * 100_000));
     const rss = Math.max(...objects.concat(arrays).map((d) => d.peakRssBytes));
-    say(`| ${v.label} | ${lo.toFixed(0)} | ${la.toFixed(0)} | ${ours.toFixed(0)} | **${(ours / lo).toFixed(2)}** | **${(ours / la).toFixed(2)}** | ${cpu.toFixed(2)} | ${mib(Math.max(...runs.map((r) => r.peakRssBytes)))} | ${mib(rss)} |`);
+    for (const [i, v] of mine.entries()) {
+      const ours = median(runs[i].map((r) => r.spansPerSecond));
+      const cpu = median(runs[i].map((r) => (r.cpuSeconds / r.spans) * 100_000));
+      say(`| ${v.label} | ${lo.toFixed(0)} | ${la.toFixed(0)} | ${ours.toFixed(0)} | **${(ours / lo).toFixed(2)}** | **${(ours / la).toFixed(2)}** | ${cpu.toFixed(2)} | ${mib(Math.max(...runs[i].map((r) => r.peakRssBytes)))} | ${mib(rss)} |`);
+    }
+    if (mine.length > 1) {
+      // Per round, each variant against the plain one of the same round: what rules cost.
+      for (const [i, v] of mine.entries()) {
+        if (i === 0) continue;
+        const rel = median(runs[i].map((r, k) => r.spansPerSecond / runs[0][k].spansPerSecond));
+        relative.push(`| ${v.label} | ${rel.toFixed(2)} |`);
+      }
+    }
   }
 }
 say('');
 say('Medians of the rounds; the ratio compares medians measured in the same run.');
+if (relative.length) {
+  say('');
+  say('Rules on the ingest path: each variant as a share of spansift without rules in the same round (median of the per-round ratios).');
+  say('');
+  say('| variant | share of spansift without rules |');
+  say('| --- | --- |');
+  for (const line of relative) say(line);
+}
 say('');
 say('## Rules engine alone (one core)');
 say('');
