@@ -8,7 +8,6 @@
  */
 import { RuleEngine } from '../processors/rules/engine.js';
 import type { RuleSpec } from '../config/queues.js';
-import type { QueueSpec } from '../config/queues.js';
 import { decodeProtobuf } from '../collector/receivers/otlp/decode.js';
 import { ExportTraceServiceRequest } from '../proto/otlp.js';
 import { randomBytes } from 'node:crypto';
@@ -79,8 +78,7 @@ export interface RulesResult {
 }
 
 export function runRules(n: number, spans: Span[], seconds = 2): RulesResult {
-  const queues = { q: { labels: [{ name: 'ok', type: 'boolean' }] } } as unknown as Record<string, QueueSpec>;
-  const engine = new RuleEngine(makeRules(n), queues);
+  const engine = new RuleEngine(makeRules(n));
   let routed = 0;
   const now = Date.now();
   for (let i = 0; i < spans.length; i++) engine.route(spans[i], now); // warm up

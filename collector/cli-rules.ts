@@ -14,7 +14,7 @@ import { adminTokenFile } from '../ui-lite/admin-token.js';
 export function rulesTest(config: Config, inputFile: string, out: (s: string) => void): number {
   const buf = readFileSync(inputFile);
   const decoded = /\.(pb|bin|protobuf)$/.test(inputFile) ? decodeProtobuf(buf) : decodeJson(buf);
-  const engine = new RuleEngine(config.rules, config.queues);
+  const engine = new RuleEngine(config.rules);
   let matchedSpans = 0;
   for (const span of decoded.spans) {
     const rules = engine.matching(span);

@@ -6,6 +6,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { loadConfigFile, ConfigError, formatProblem } from '../config/load.js';
 import type { Service } from './service.js';
+import type { Config } from '../config/schema.js';
 import type { Logger } from './log.js';
 
 export class ConfigReloader {
@@ -19,10 +20,10 @@ export class ConfigReloader {
     private readonly log: Logger,
   ) {}
 
-  /** Reloads now; true when the new config was applied. */
-  reload(reason: string): boolean {
+  /** Reloads now (from the file, unless the caller has just loaded it); true when the new config was applied. */
+  reload(reason: string, loaded?: Config): boolean {
     try {
-      const next = loadConfigFile(this.file);
+      const next = loaded ?? loadConfigFile(this.file);
       const ignored = this.service.reload(next);
       if (ignored.length) this.log.warn({ sections: ignored }, 'these sections changed and need a restart to apply');
       return true;
@@ -43,14 +44,16 @@ export class ConfigReloader {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => {
         let text = '';
+        let loaded: Config | undefined;
         try {
-          text = JSON.stringify(loadConfigFile(this.file));
+          loaded = loadConfigFile(this.file);
+          text = JSON.stringify(loaded);
         } catch {
           text = `invalid:${Date.now()}`;
         }
         if (text === this.last) return;
         this.last = text;
-        this.reload('file changed');
+        this.reload('file changed', loaded);
       }, 200);
     });
     try {

@@ -35,7 +35,7 @@ export class Router {
     private readonly counters = new RoutingCounters(),
   ) {
     this.views = new Map(Object.entries(config.queues).map(([name, spec]) => [name, new QueueView(spec)]));
-    this.engine = new RuleEngine(config.rules, config.queues, {
+    this.engine = new RuleEngine(config.rules, {
       // A span with no input of its own is its own key: it cannot be a duplicate of another.
       inputHash: (span) => {
         const input = extractPayload(span).input;

@@ -8,7 +8,7 @@
  */
 import { compileCondition, pathReader, type Value } from '../condition/index.js';
 import type { Span } from '../../collector/span.js';
-import type { QueueSpec, RuleSpec } from '../../config/queues.js';
+import type { RuleSpec } from '../../config/queues.js';
 import { parseRate } from '../../config/queues.js';
 import { itemIdForSpan } from '../../collector/queues/ids.js';
 import { sampledIn } from './sample.js';
@@ -71,7 +71,6 @@ export class RuleEngine {
 
   constructor(
     rules: RuleSpec[],
-    readonly queues: Record<string, QueueSpec>,
     private readonly opts: RouteOptions = {},
   ) {
     this.rules = rules
