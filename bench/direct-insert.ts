@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { migrate } from '../collector/storage/migrations.js';
-import { spanToRow, spanToValues, TRACE_COLUMNS } from '../collector/storage/rows.js';
+import { spanToRow, spanToValues, TRACE_COLUMNS, TRACE_COLUMN_TYPES } from '../collector/storage/rows.js';
 import { decodedSpans, type Shape } from './spans.js';
 import { cpuSeconds, peakRssBytes } from './proc.js';
 
@@ -18,8 +18,11 @@ const total = Number(process.argv[3] ?? 200_000);
 const batch = Number(process.argv[4] ?? 20_000);
 /** Inserts in flight at once, as spansift's storage.clickhouse.batch.concurrency. */
 const concurrency = Number(process.argv[5] ?? 2);
-/** JSONEachRow (objects) or JSONCompactEachRow (arrays, what spansift sends). */
-const format = (process.argv[6] ?? 'JSONEachRow') as 'JSONEachRow' | 'JSONCompactEachRow';
+/**
+ * JSONEachRow (objects), JSONCompactEachRow (arrays), or JSONCompact (one document of
+ * arrays per insert, serialized by one call: the format spansift sends).
+ */
+const format = (process.argv[6] ?? 'JSONEachRow') as 'JSONEachRow' | 'JSONCompactEachRow' | 'JSONCompact';
 
 const path = mkdtempSync(join(tmpdir(), 'spansift-bench-direct-'));
 const client = createClient({ connection: createChdbConnection({ path }) as never });
@@ -33,6 +36,9 @@ for (let done = 0; done < total; done += batch) {
 }
 const bytes = Buffer.byteLength(JSON.stringify(batches[0][0]));
 
+const COLUMNS = [...TRACE_COLUMNS] as [string, ...string[]];
+const META = TRACE_COLUMNS.map((name) => ({ name, type: TRACE_COLUMN_TYPES[name] }));
+
 const cpu0 = cpuSeconds(process.pid);
 const t0 = performance.now();
 let next = 0;
@@ -40,7 +46,8 @@ const worker = async () => {
   while (next < batches.length) {
     const values = batches[next++];
     if (format === 'JSONEachRow') await client.insert({ table: 'default.otel_traces', values, format });
-    else await client.insert({ table: 'default.otel_traces', values, format, columns: [...TRACE_COLUMNS] as [string, ...string[]] });
+    else if (format === 'JSONCompact') await client.insert({ table: 'default.otel_traces', values: { meta: META, data: values }, format, columns: COLUMNS });
+    else await client.insert({ table: 'default.otel_traces', values, format, columns: COLUMNS });
   }
 };
 await Promise.all(Array.from({ length: concurrency }, worker));

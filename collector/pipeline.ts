@@ -6,7 +6,7 @@
 import type { DecodedExport } from './span.js';
 import { spanToValues } from './storage/rows.js';
 import { attrsToStrings } from './storage/attributes.js';
-import type { TraceStore } from './storage/traces.js';
+import { serializeRows, type SerializedRows, type TraceStore } from './storage/traces.js';
 import type { Admission } from './admission.js';
 import type { Metrics } from './metrics.js';
 import { SpansiftError } from './errors.js';
@@ -63,17 +63,24 @@ export class Pipeline {
   }
 }
 
-function toRows(decoded: DecodedExport): unknown[][] {
+/**
+ * The request's rows, serialized at once: the decoded spans and row arrays are garbage
+ * as soon as the request is handled, rather than surviving (and being copied by the
+ * garbage collector) until their batch is inserted.
+ */
+function toRows(decoded: DecodedExport): SerializedRows {
   // Resource attributes are shared by every span of a ResourceSpans: flatten them once.
   let lastResource: Resource | undefined;
   let lastFlat: Record<string, string> | undefined;
-  return decoded.spans.map((span) => {
-    if (span.resource !== lastResource) {
-      lastResource = span.resource;
-      lastFlat = attrsToStrings(span.resource.attributes);
-    }
-    return spanToValues(span, lastFlat);
-  });
+  return serializeRows(
+    decoded.spans.map((span) => {
+      if (span.resource !== lastResource) {
+        lastResource = span.resource;
+        lastFlat = attrsToStrings(span.resource.attributes);
+      }
+      return spanToValues(span, lastFlat);
+    }),
+  );
 }
 
 function storageError(e: unknown): SpansiftError {

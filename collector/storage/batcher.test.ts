@@ -111,6 +111,22 @@ describe('Batcher', () => {
     expect(f.calls.map((c) => c.rows)).toEqual([['a0', 'a1', 'b0', 'b1']]);
   });
 
+  it('counts a pre-serialized chunk as the rows it holds, for max_rows and the metrics', async () => {
+    const f = fakeInsert();
+    const sizes: number[] = [];
+    const b = batcher(f.insert, { maxRows: 1000, maxDelayMs: 1000, onInsert: (n) => sizes.push(n) });
+    b.write(['chunk of 600'], 600);
+    await settle();
+    expect(f.calls).toHaveLength(0);
+    expect(b.pendingRows).toBe(600);
+    b.write(['chunk of 400'], 400);
+    await settle();
+    expect(f.calls.map((c) => c.rows)).toEqual([['chunk of 600', 'chunk of 400']]);
+    f.calls[0].resolve();
+    await settle();
+    expect(sizes).toEqual([1000]);
+  });
+
   it('splits batches at max_rows on request boundaries, never splitting a request', async () => {
     const f = fakeInsert();
     const b = batcher(f.insert, { maxRows: 5, maxDelayMs: 20, concurrency: 4 });

@@ -22,6 +22,8 @@ export interface BatcherOptions<R> {
 
 interface Entry<R> {
   rows: R[];
+  /** Table rows these stand for (a pre-serialized chunk can hold many). */
+  count: number;
   /** performance.now() when the rows arrived. */
   at: number;
   resolve: () => void;
@@ -40,12 +42,15 @@ export class Batcher<R> {
 
   constructor(private readonly o: BatcherOptions<R>) {}
 
-  /** Resolves once `rows` are inserted; rejects with the insert's error otherwise. */
-  write(rows: R[]): Promise<void> {
-    if (rows.length === 0) return Promise.resolve();
+  /**
+   * Resolves once `rows` are inserted; rejects with the insert's error otherwise.
+   * `count` is how many table rows they hold, when one element stands for many.
+   */
+  write(rows: R[], count = rows.length): Promise<void> {
+    if (rows.length === 0 || count === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.gathering.push({ rows, resolve, reject, at: performance.now() });
-      this.gatheredRows += rows.length;
+      this.gathering.push({ rows, count, resolve, reject, at: performance.now() });
+      this.gatheredRows += count;
       if (this.gatheredRows >= this.o.maxRows || this.draining) this.due = true;
       else if (!this.timer && !this.due) {
         this.timer = setTimeout(() => {
@@ -102,8 +107,8 @@ export class Batcher<R> {
   private take(): Entry<R>[] {
     let n = 0;
     let i = 0;
-    while (i < this.gathering.length && (i === 0 || n + this.gathering[i].rows.length <= this.o.maxRows)) {
-      n += this.gathering[i].rows.length;
+    while (i < this.gathering.length && (i === 0 || n + this.gathering[i].count <= this.o.maxRows)) {
+      n += this.gathering[i].count;
       i++;
     }
     const batch = this.gathering.splice(0, i);
@@ -132,13 +137,15 @@ export class Batcher<R> {
 
   private async send(batch: Entry<R>[]): Promise<void> {
     const rows = batch.length === 1 ? batch[0].rows : batch.flatMap((e) => e.rows);
+    let count = 0;
+    for (const e of batch) count += e.count;
     const t0 = performance.now();
     try {
       await this.o.insert(rows);
-      this.o.onInsert?.(rows.length, (performance.now() - t0) / 1000, true);
+      this.o.onInsert?.(count, (performance.now() - t0) / 1000, true);
       for (const e of batch) e.resolve();
     } catch (err) {
-      this.o.onInsert?.(rows.length, (performance.now() - t0) / 1000, false);
+      this.o.onInsert?.(count, (performance.now() - t0) / 1000, false);
       if (batch.length > 1 && isPermanentInsertError(err)) {
         for (const e of batch) await this.send([e]);
         return;

@@ -19,6 +19,20 @@ export interface StorageTarget {
   cluster?: string;
 }
 
+/**
+ * JSON text serialized before the insert (the rows of each request are serialized as the
+ * request is handled, so a batch is put together from ready text). The client passes it
+ * through as it is; every other value is JSON.stringify'd as usual.
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+const json = {
+  parse: JSON.parse,
+  stringify: (v: unknown): string => (v instanceof JsonText ? v.text : JSON.stringify(v)),
+};
+
 export function embeddedPath(cfg: ClickHouseConfig, dataDir: string): string {
   return resolve(cfg.embedded?.path ?? `${dataDir}/clickhouse`);
 }
@@ -31,9 +45,16 @@ export function openStorage(cfg: ClickHouseConfig, dataDir: string): StorageTarg
       password: cfg.password,
       database: cfg.database,
       request_timeout: cfg.request_timeout,
+      json,
       // Inserts into Distributed tables return only once the shards have the rows, so
       // an acknowledgement still means stored.
-      clickhouse_settings: { date_time_input_format: 'best_effort', ...(cfg.cluster ? { insert_distributed_sync: 1 } : {}) },
+      // A table made by an older exporter version may differ in column types from the
+      // ones spansift declares in its inserts (`meta` of JSONCompact); values still convert.
+      clickhouse_settings: {
+        date_time_input_format: 'best_effort',
+        input_format_json_validate_types_from_metadata: 0,
+        ...(cfg.cluster ? { insert_distributed_sync: 1 } : {}),
+      },
     });
     const u = new URL(cfg.url);
     u.username = '';
@@ -45,6 +66,10 @@ export function openStorage(cfg: ClickHouseConfig, dataDir: string): StorageTarg
   // chdb types its Connection against @clickhouse/client-common, the client against its own
   // copy of the same interface; they are the same at run time.
   const connection = createChdbConnection({ path }) as unknown as ClientConnection;
-  const client = createClient({ connection });
-  return { client, describe: `embedded:${path}`, database: cfg.database };
+  return { client: clientOn(connection), describe: `embedded:${path}`, database: cfg.database };
+}
+
+/** The client over a given connection (the embedded engine, or a wrapper around it). */
+export function clientOn(connection: ClientConnection): ClickHouseClient {
+  return createClient({ connection, json });
 }

@@ -50,9 +50,35 @@ export const TRACE_COLUMNS = [
   'Links.TraceId', 'Links.SpanId', 'Links.TraceState', 'Links.Attributes',
 ] as const satisfies readonly (keyof TraceRow)[];
 
+/** The ClickHouse type of each of TRACE_COLUMNS, as the clickhouseexporter creates them. */
+export const TRACE_COLUMN_TYPES: Record<(typeof TRACE_COLUMNS)[number], string> = {
+  Timestamp: 'DateTime64(9)',
+  TraceId: 'String',
+  SpanId: 'String',
+  ParentSpanId: 'String',
+  TraceState: 'String',
+  SpanName: 'LowCardinality(String)',
+  SpanKind: 'LowCardinality(String)',
+  ServiceName: 'LowCardinality(String)',
+  ResourceAttributes: 'Map(LowCardinality(String), String)',
+  ScopeName: 'String',
+  ScopeVersion: 'String',
+  SpanAttributes: 'Map(LowCardinality(String), String)',
+  Duration: 'UInt64',
+  StatusCode: 'LowCardinality(String)',
+  StatusMessage: 'String',
+  'Events.Timestamp': 'Array(DateTime64(9))',
+  'Events.Name': 'Array(LowCardinality(String))',
+  'Events.Attributes': 'Array(Map(LowCardinality(String), String))',
+  'Links.TraceId': 'Array(String)',
+  'Links.SpanId': 'Array(String)',
+  'Links.TraceState': 'Array(String)',
+  'Links.Attributes': 'Array(Map(LowCardinality(String), String))',
+};
+
 /**
- * One otel_traces row as values in TRACE_COLUMNS order: the form spansift inserts
- * (JSONCompactEachRow), which the engine parses faster than objects with their keys.
+ * One otel_traces row as values in TRACE_COLUMNS order: the form spansift inserts,
+ * which the engine parses faster than objects with their keys.
  */
 export function spanToValues(span: Span, resourceAttrs?: Record<string, string>): unknown[] {
   const dur = span.endTimeUnixNano - span.startTimeUnixNano;

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { migrate, MIGRATIONS } from './migrations.js';
+import { TRACE_COLUMNS, TRACE_COLUMN_TYPES } from './rows.js';
 
 const client = createClient({ connection: createChdbConnection({ path: ':memory:' }) as never });
 afterAll(() => client.close());
@@ -49,6 +50,8 @@ describe('schema', () => {
     expect(await migrate(client, o)).toEqual([]);
     const cols = await rows<{ name: string; type: string }>('SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position', { db: 'single', t: 'otel_traces' });
     expect(cols.map((c) => [c.name, c.type])).toEqual(EXPORTER_COLUMNS);
+    // The types spansift declares in each insert's JSONCompact `meta` are the table's.
+    expect(TRACE_COLUMNS.map((c) => [c, TRACE_COLUMN_TYPES[c]])).toEqual(EXPORTER_COLUMNS.filter(([c]) => (TRACE_COLUMNS as readonly string[]).includes(c)));
     const [t] = await rows<{ partition_key: string; sorting_key: string; primary_key: string; engine: string; create_table_query: string }>(
       'SELECT partition_key, sorting_key, primary_key, engine, create_table_query FROM system.tables WHERE database = {db:String} AND name = {t:String}',
       { db: 'single', t: 'otel_traces' },

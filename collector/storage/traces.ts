@@ -3,10 +3,28 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { quoteIdent } from './schema.js';
-import { TRACE_COLUMNS } from './rows.js';
+import { TRACE_COLUMNS, TRACE_COLUMN_TYPES } from './rows.js';
 import { Batcher } from './batcher.js';
+import { JsonText } from './client.js';
 import type { Metrics } from '../metrics.js';
 import { SPAN_COLUMNS, toStoredSpan, type StoredSpan, type SpanRow } from './stored-span.js';
+
+const COLUMNS = [...TRACE_COLUMNS] as [string, ...string[]];
+/** The head of each insert's JSONCompact document: column names and types, then the rows. */
+const DOCUMENT_HEAD = `{"meta":${JSON.stringify(TRACE_COLUMNS.map((name) => ({ name, type: TRACE_COLUMN_TYPES[name] })))},"data":[`;
+
+/**
+ * Rows of otel_traces already serialized: spanToValues arrays as JSON, separated by
+ * commas, without the enclosing brackets (JSON.stringify(rows).slice(1, -1)).
+ */
+export interface SerializedRows {
+  json: string;
+  count: number;
+}
+
+export function serializeRows(rows: unknown[][]): SerializedRows {
+  return { json: JSON.stringify(rows).slice(1, -1), count: rows.length };
+}
 
 export interface TraceStoreOptions {
   database: string;
@@ -19,7 +37,7 @@ export interface TraceStoreOptions {
 }
 
 export class TraceStore {
-  readonly batcher: Batcher<unknown[]>;
+  readonly batcher: Batcher<SerializedRows>;
   private readonly qualified: string;
 
   constructor(
@@ -28,13 +46,21 @@ export class TraceStore {
   ) {
     this.qualified = `${quoteIdent(o.database)}.${quoteIdent(o.table)}`;
     const table = `${o.database}.${o.table}`;
-    this.batcher = new Batcher<unknown[]>({
+    this.batcher = new Batcher<SerializedRows>({
       maxRows: o.maxRows,
       maxDelayMs: o.maxDelayMs,
       concurrency: o.concurrency,
       onSend: o.onSend,
-      insert: async (rows) => {
-        await client.insert({ table, values: rows, format: 'JSONCompactEachRow', columns: [...TRACE_COLUMNS] as [string, ...string[]] });
+      insert: async (chunks) => {
+        // One JSONCompact document per batch, put together from the requests' rows as
+        // serialized while each request was handled (nothing is serialized twice; the
+        // engine parses the document's rows like JSONCompactEachRow's).
+        let doc = DOCUMENT_HEAD;
+        for (let i = 0; i < chunks.length; i++) doc += (i ? ',' : '') + chunks[i].json;
+        // The client's json.stringify passes JsonText through (see client.ts); its types
+        // know only plain JSON values.
+        const values = new JsonText(doc + ']}') as unknown as Record<string, unknown>;
+        await client.insert({ table, values, format: 'JSONCompact', columns: COLUMNS });
       },
       onInsert: (rows, seconds, ok) => {
         o.metrics?.insertBatchRows.observe({ table: o.table }, rows);
@@ -43,9 +69,9 @@ export class TraceStore {
     });
   }
 
-  /** Resolves once the rows (spanToValues) are in ClickHouse. */
-  write(rows: unknown[][]): Promise<void> {
-    return this.batcher.write(rows);
+  /** Resolves once the rows (serializeRows of spanToValues) are in ClickHouse. */
+  write(rows: SerializedRows): Promise<void> {
+    return this.batcher.write([rows], rows.count);
   }
 
   async getTrace(traceId: string): Promise<StoredSpan[]> {

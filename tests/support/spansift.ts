@@ -6,12 +6,11 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { parseConfig } from '../../config/load.js';
 import { Service } from '../../collector/service.js';
 import { createLogger, type Logger } from '../../collector/log.js';
-import type { StorageTarget } from '../../collector/storage/client.js';
+import { clientOn, type StorageTarget } from '../../collector/storage/client.js';
 import type { Connection } from '@clickhouse/client-common';
 
 export const ENGINE_PATH = join(tmpdir(), `spansift-test-engine-${process.pid}`);
@@ -42,7 +41,7 @@ export function testConfig(overrides: Tree = {}) {
 export function testStorage(wrap?: (c: Connection<unknown>) => Connection<unknown>): StorageTarget {
   mkdirSync(ENGINE_PATH, { recursive: true });
   const conn = createChdbConnection({ path: ENGINE_PATH }) as unknown as Connection<unknown>;
-  const client = createClient({ connection: (wrap ? wrap(conn) : conn) as never });
+  const client = clientOn((wrap ? wrap(conn) : conn) as never);
   return { client, describe: `embedded:${ENGINE_PATH}`, database: 'default' };
 }
 
