@@ -55,7 +55,8 @@ export class Pipeline {
       this.metrics?.acceptedSpans.inc({ transport }, spans.length);
       return { rejected: decoded.rejected, message: decoded.rejectReason };
     } catch (e) {
-      this.metrics?.failedSpans.inc({ transport }, spans.length);
+      if (e instanceof SpansiftError && e.code === 'BODY_TOO_LARGE') this.metrics?.refusedSpans.inc({ transport, reason: 'too_large' }, spans.length);
+      else this.metrics?.failedSpans.inc({ transport }, spans.length);
       throw storageError(e);
     } finally {
       this.admission.releaseSpans(spans.length);
@@ -72,15 +73,24 @@ function toRows(decoded: DecodedExport): SerializedRows {
   // Resource attributes are shared by every span of a ResourceSpans: flatten them once.
   let lastResource: Resource | undefined;
   let lastFlat: Record<string, string> | undefined;
-  return serializeRows(
-    decoded.spans.map((span) => {
-      if (span.resource !== lastResource) {
-        lastResource = span.resource;
-        lastFlat = attrsToStrings(span.resource.attributes);
-      }
-      return spanToValues(span, lastFlat);
-    }),
-  );
+  const rows = decoded.spans.map((span) => {
+    if (span.resource !== lastResource) {
+      lastResource = span.resource;
+      lastFlat = attrsToStrings(span.resource.attributes);
+    }
+    return spanToValues(span, lastFlat);
+  });
+  try {
+    return serializeRows(rows);
+  } catch (e) {
+    // Every row repeats its resource's attributes, and JSON escaping can grow text several
+    // times over: a request within the body limit can still make rows longer than the
+    // longest string JavaScript has. Sending it again cannot help; fewer spans per request can.
+    if (e instanceof RangeError) {
+      throw new SpansiftError('BODY_TOO_LARGE', `the request's ${rows.length} spans are too large to store together (their rows pass the longest string spansift can build); send fewer spans per request`, { cause: e });
+    }
+    throw e;
+  }
 }
 
 function storageError(e: unknown): SpansiftError {

@@ -24,7 +24,7 @@ export interface QueueItemRow {
   keep: string;
 }
 
-/** Item columns in insert order (JSONCompactEachRow, as the spans). */
+/** Item columns in insert order (JSONCompactEachRow). */
 export const ITEM_COLUMNS = [
   'queue', 'item_id', 'enqueued_at', 'source', 'rule', 'trace_id', 'span_id', 'idempotency_key', 'payload', 'target', 'metadata', 'keep',
 ] as const satisfies readonly (keyof QueueItemRow)[];

@@ -127,6 +127,22 @@ describe('Batcher', () => {
     expect(sizes).toEqual([1000]);
   });
 
+  it('closes a batch at max_size as at max_rows: each batch is one insert, a lone oversized write goes alone', async () => {
+    const f = fakeInsert();
+    const b = batcher(f.insert, { maxRows: 1000, maxSize: 1000, maxDelayMs: 1000, concurrency: 4 });
+    b.write(['a'], 1, 600);
+    await settle();
+    expect(f.calls).toHaveLength(0);
+    b.write(['b'], 1, 600);
+    b.write(['c'], 1, 5000);
+    b.write(['d'], 1, 100);
+    await settle();
+    // a+b would pass 1000: a goes; b+c would too: b goes; c alone is over: it goes at once.
+    expect(f.calls.map((c) => c.rows)).toEqual([['a'], ['b'], ['c']]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(f.calls.map((c) => c.rows)).toEqual([['a'], ['b'], ['c'], ['d']]);
+  });
+
   it('splits batches at max_rows on request boundaries, never splitting a request', async () => {
     const f = fakeInsert();
     const b = batcher(f.insert, { maxRows: 5, maxDelayMs: 20, concurrency: 4 });

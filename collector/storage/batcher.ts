@@ -12,6 +12,8 @@ import { isPermanentInsertError } from './classify.js';
 export interface BatcherOptions<R> {
   insert: (rows: R[]) => Promise<void>;
   maxRows: number;
+  /** Largest batch by the sizes given to write(), e.g. characters of serialized text. */
+  maxSize?: number;
   maxDelayMs: number;
   /** Inserts allowed to run at once. */
   concurrency: number;
@@ -24,6 +26,7 @@ interface Entry<R> {
   rows: R[];
   /** Table rows these stand for (a pre-serialized chunk can hold many). */
   count: number;
+  size: number;
   /** performance.now() when the rows arrived. */
   at: number;
   resolve: () => void;
@@ -33,6 +36,7 @@ interface Entry<R> {
 export class Batcher<R> {
   private gathering: Entry<R>[] = [];
   private gatheredRows = 0;
+  private gatheredSize = 0;
   private timer: NodeJS.Timeout | undefined;
   private due = false;
   /** Set by flush(): nothing will join a batch any more, so every write goes out at once. */
@@ -44,14 +48,16 @@ export class Batcher<R> {
 
   /**
    * Resolves once `rows` are inserted; rejects with the insert's error otherwise.
-   * `count` is how many table rows they hold, when one element stands for many.
+   * `count` is how many table rows they hold, when one element stands for many; `size`
+   * counts against maxSize.
    */
-  write(rows: R[], count = rows.length): Promise<void> {
+  write(rows: R[], count = rows.length, size = 0): Promise<void> {
     if (rows.length === 0 || count === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.gathering.push({ rows, count, resolve, reject, at: performance.now() });
+      this.gathering.push({ rows, count, size, resolve, reject, at: performance.now() });
       this.gatheredRows += count;
-      if (this.gatheredRows >= this.o.maxRows || this.draining) this.due = true;
+      this.gatheredSize += size;
+      if (this.full() || this.draining) this.due = true;
       else if (!this.timer && !this.due) {
         this.timer = setTimeout(() => {
           this.timer = undefined;
@@ -103,21 +109,29 @@ export class Batcher<R> {
     }
   }
 
-  /** Takes up to maxRows (whole entries, at least one) off the gathering batch. */
+  private full(): boolean {
+    return this.gatheredRows >= this.o.maxRows || this.gatheredSize >= (this.o.maxSize ?? Infinity);
+  }
+
+  /** Takes up to maxRows and maxSize (whole entries, at least one) off the gathering batch. */
   private take(): Entry<R>[] {
+    const maxSize = this.o.maxSize ?? Infinity;
     let n = 0;
+    let size = 0;
     let i = 0;
-    while (i < this.gathering.length && (i === 0 || n + this.gathering[i].count <= this.o.maxRows)) {
+    while (i < this.gathering.length && (i === 0 || (n + this.gathering[i].count <= this.o.maxRows && size + this.gathering[i].size <= maxSize))) {
       n += this.gathering[i].count;
+      size += this.gathering[i].size;
       i++;
     }
     const batch = this.gathering.splice(0, i);
     this.gatheredRows -= n;
+    this.gatheredSize -= size;
     if (this.gathering.length === 0) {
       this.due = false;
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
-    } else if (this.gatheredRows < this.o.maxRows && !this.draining) {
+    } else if (!this.full() && !this.draining) {
       // What is left goes out when it is full or its oldest row has waited maxDelayMs: not
       // at once as a small insert, and not a whole maxDelayMs more than it already waited.
       if (this.timer) clearTimeout(this.timer);

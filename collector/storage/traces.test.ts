@@ -1,7 +1,7 @@
 /**
- * TraceStore on the real engine: a batch goes out as one JSONCompact document, split into
- * several inserts only when its text would be too long for one, and every row arrives
- * exactly as written, whatever JSON escaping it needed.
+ * TraceStore on the real engine: a batch goes out as one JSONCompact document, batches
+ * close before their text would be too long for one, and every row arrives exactly as
+ * written, whatever JSON escaping it needed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChdbConnection } from 'chdb/connection';
@@ -32,7 +32,7 @@ function store(maxDocumentChars?: number) {
 }
 
 describe('TraceStore', () => {
-  it('sends a batch as one insert, and splits it between requests when its text is too long for one', async () => {
+  it('sends a batch as one insert, and closes batches between requests before their text is too long for one', async () => {
     const traceId = hex(16);
     const reqs = [request(traceId, 2), request(traceId, 2), request(traceId, 2)];
     const chunk = reqs[0].rows.json.length;

@@ -34,13 +34,14 @@ export interface TraceStoreOptions {
   concurrency: number;
   metrics?: Metrics;
   onSend?: () => void;
-  /** Largest document one insert sends, in characters; a bigger batch goes as several. */
+  /** Largest document one insert sends, in characters: a batch closes before it would pass it. */
   maxDocumentChars?: number;
 }
 
 /**
  * A batch's document stays well under V8's longest string (about 2^29 characters) however
- * large its rows: text that escapes heavily in JSON can be several times its protobuf size.
+ * large its rows (text that escapes heavily in JSON can be several times its protobuf
+ * size): batches close at this many characters as they do at max_rows.
  */
 const MAX_DOCUMENT_CHARS = 2 ** 27;
 
@@ -54,14 +55,9 @@ export class TraceStore {
   ) {
     this.qualified = `${quoteIdent(o.database)}.${quoteIdent(o.table)}`;
     const table = `${o.database}.${o.table}`;
-    const insertDocument = async (doc: string) => {
-      // The client's json.stringify passes JsonText through (see client.ts); its types
-      // know only plain JSON values.
-      const values = new JsonText(doc + ']}') as unknown as Record<string, unknown>;
-      await client.insert({ table, values, format: 'JSONCompact', columns: COLUMNS });
-    };
     this.batcher = new Batcher<SerializedRows>({
       maxRows: o.maxRows,
+      maxSize: o.maxDocumentChars ?? MAX_DOCUMENT_CHARS,
       maxDelayMs: o.maxDelayMs,
       concurrency: o.concurrency,
       onSend: o.onSend,
@@ -69,16 +65,12 @@ export class TraceStore {
         // One JSONCompact document per batch, put together from the requests' rows as
         // serialized while each request was handled (nothing is serialized twice; the
         // engine parses the document's rows like JSONCompactEachRow's).
-        const limit = o.maxDocumentChars ?? MAX_DOCUMENT_CHARS;
-        let doc = '';
-        for (const chunk of chunks) {
-          if (doc && doc.length + chunk.json.length > limit) {
-            await insertDocument(doc);
-            doc = '';
-          }
-          doc = doc ? doc + ',' + chunk.json : DOCUMENT_HEAD + chunk.json;
-        }
-        await insertDocument(doc);
+        let doc = DOCUMENT_HEAD;
+        for (let i = 0; i < chunks.length; i++) doc += (i ? ',' : '') + chunks[i].json;
+        // The client's json.stringify passes JsonText through (see client.ts); its types
+        // know only plain JSON values.
+        const values = new JsonText(doc + ']}') as unknown as Record<string, unknown>;
+        await client.insert({ table, values, format: 'JSONCompact', columns: COLUMNS });
       },
       onInsert: (rows, seconds, ok) => {
         o.metrics?.insertBatchRows.observe({ table: o.table }, rows);
@@ -89,7 +81,7 @@ export class TraceStore {
 
   /** Resolves once the rows (serializeRows of spanToValues) are in ClickHouse. */
   write(rows: SerializedRows): Promise<void> {
-    return this.batcher.write([rows], rows.count);
+    return this.batcher.write([rows], rows.count, rows.json.length);
   }
 
   async getTrace(traceId: string): Promise<StoredSpan[]> {
