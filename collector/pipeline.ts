@@ -6,7 +6,8 @@
 import type { DecodedExport } from './span.js';
 import { spanToValues } from './storage/rows.js';
 import { attrsToStrings } from './storage/attributes.js';
-import { serializeRows, type SerializedRows, type TraceStore } from './storage/traces.js';
+import type { TraceStore } from './storage/traces.js';
+import { serializeRows, type SerializedRows } from './storage/json-rows.js';
 import type { Admission } from './admission.js';
 import type { Metrics } from './metrics.js';
 import { SpansiftError } from './errors.js';
@@ -80,17 +81,7 @@ function toRows(decoded: DecodedExport): SerializedRows {
     }
     return spanToValues(span, lastFlat);
   });
-  try {
-    return serializeRows(rows);
-  } catch (e) {
-    // Every row repeats its resource's attributes, and JSON escaping can grow text several
-    // times over: a request within the body limit can still make rows longer than the
-    // longest string JavaScript has. Sending it again cannot help; fewer spans per request can.
-    if (e instanceof RangeError) {
-      throw new SpansiftError('BODY_TOO_LARGE', `the request's ${rows.length} spans are too large to store together (their rows pass the longest string spansift can build); send fewer spans per request`, { cause: e });
-    }
-    throw e;
-  }
+  return serializeRows(rows);
 }
 
 function storageError(e: unknown): SpansiftError {

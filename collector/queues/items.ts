@@ -24,10 +24,26 @@ export interface QueueItemRow {
   keep: string;
 }
 
-/** Item columns in insert order (JSONCompactEachRow). */
+/** Item columns in the order of itemValues. */
 export const ITEM_COLUMNS = [
   'queue', 'item_id', 'enqueued_at', 'source', 'rule', 'trace_id', 'span_id', 'idempotency_key', 'payload', 'target', 'metadata', 'keep',
 ] as const satisfies readonly (keyof QueueItemRow)[];
+
+/** The ClickHouse type of each of ITEM_COLUMNS (queues/schema.ts). */
+export const ITEM_COLUMN_TYPES: Record<(typeof ITEM_COLUMNS)[number], string> = {
+  queue: 'LowCardinality(String)',
+  item_id: 'String',
+  enqueued_at: 'DateTime64(3)',
+  source: 'LowCardinality(String)',
+  rule: 'String',
+  trace_id: 'String',
+  span_id: 'String',
+  idempotency_key: 'String',
+  payload: 'String',
+  target: 'String',
+  metadata: 'String',
+  keep: 'UInt64',
+};
 
 export function itemValues(row: QueueItemRow): string[] {
   return ITEM_COLUMNS.map((c) => row[c]);

@@ -5,10 +5,10 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { quoteIdent } from '../storage/schema.js';
-import { Batcher } from '../storage/batcher.js';
+import { RowWriter, serializeRows } from '../storage/json-rows.js';
 import type { Metrics } from '../metrics.js';
 import { ITEMS_TABLE, LABELS_TABLE } from './schema.js';
-import { ITEM_COLUMNS, itemValues, type QueueItemRow } from './items.js';
+import { ITEM_COLUMNS, ITEM_COLUMN_TYPES, itemValues, type QueueItemRow } from './items.js';
 
 export interface QueueCounts {
   total: number;
@@ -31,7 +31,7 @@ export interface StoredItem {
 }
 
 export class QueueStore {
-  readonly batcher: Batcher<QueueItemRow>;
+  private readonly writer: RowWriter;
   private readonly items: string;
   private readonly labels: string;
 
@@ -43,21 +43,23 @@ export class QueueStore {
   ) {
     this.items = `${quoteIdent(database)}.${ITEMS_TABLE}`;
     this.labels = `${quoteIdent(database)}.${LABELS_TABLE}`;
-    const table = `${database}.${ITEMS_TABLE}`;
-    this.batcher = new Batcher<QueueItemRow>({
+    this.writer = new RowWriter(client, {
       ...batch,
-      insert: async (rows) => {
-        await client.insert({ table, values: rows.map(itemValues), format: 'JSONCompactEachRow', columns: [...ITEM_COLUMNS] as [string, ...string[]] });
-      },
-      onInsert: (rows, seconds, ok) => {
-        metrics?.insertBatchRows.observe({ table: ITEMS_TABLE }, rows);
-        metrics?.insertSeconds.observe({ table: ITEMS_TABLE, outcome: ok ? 'success' : 'failure' }, seconds);
-      },
+      table: `${database}.${ITEMS_TABLE}`,
+      columns: ITEM_COLUMNS,
+      types: ITEM_COLUMN_TYPES,
+      metrics,
+      metricsTable: ITEMS_TABLE,
     });
   }
 
+  get batcher() {
+    return this.writer.batcher;
+  }
+
+  /** Resolves once the items are in ClickHouse. */
   write(rows: QueueItemRow[]): Promise<void> {
-    return this.batcher.write(rows);
+    return rows.length ? this.writer.write(serializeRows(rows.map(itemValues))) : Promise.resolve();
   }
 
   /** Counts per queue; an item is completed when `labelersPerItem` different labelers labeled it. */

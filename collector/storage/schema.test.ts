@@ -8,6 +8,7 @@ import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { migrate, MIGRATIONS } from './migrations.js';
 import { TRACE_COLUMNS, TRACE_COLUMN_TYPES } from './rows.js';
+import { ITEM_COLUMNS, ITEM_COLUMN_TYPES } from '../queues/items.js';
 
 const client = createClient({ connection: createChdbConnection({ path: ':memory:' }) as never });
 afterAll(() => client.close());
@@ -72,6 +73,9 @@ describe('schema', () => {
       { name: 'spansift_queue_items', engine: 'ReplacingMergeTree' },
       { name: 'spansift_schema_migrations', engine: 'ReplacingMergeTree' },
     ]);
+    // The item types spansift declares in its inserts' JSONCompact `meta` are the table's.
+    const itemCols = await rows<{ name: string; type: string }>('SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position', { db: 'single', t: 'spansift_queue_items' });
+    expect(itemCols.map((c) => [c.name, c.type])).toEqual(ITEM_COLUMNS.map((c) => [c, ITEM_COLUMN_TYPES[c]]));
   });
 
   it('writes cluster DDL that ClickHouse parses: Replicated local tables, Distributed public names, ON CLUSTER', async () => {

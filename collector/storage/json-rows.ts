@@ -1,0 +1,90 @@
+/**
+ * How spansift writes rows: each write's rows are serialized once, when they are handed
+ * over (so the objects they came from die young instead of surviving until their batch
+ * is inserted), and a batch goes out as one JSONCompact document ({"meta", "data"}) put
+ * together from that ready text, with no string per row and nothing serialized twice.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { Batcher } from './batcher.js';
+import { JsonText } from './client.js';
+import { SpansiftError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+
+/** Rows already serialized: JSON arrays separated by commas, without the enclosing brackets. */
+export interface SerializedRows {
+  json: string;
+  count: number;
+}
+
+/**
+ * Rows (arrays of column values) as text. Text that escapes heavily in JSON can grow up to
+ * six-fold, so rows within every input limit can still pass the longest string JavaScript
+ * has: that is an error of the input, which sending again cannot fix.
+ */
+export function serializeRows(rows: unknown[][]): SerializedRows {
+  try {
+    return { json: JSON.stringify(rows).slice(1, -1), count: rows.length };
+  } catch (e) {
+    if (e instanceof RangeError) {
+      throw new SpansiftError('BODY_TOO_LARGE', `${rows.length} rows are too large to store together (longer than the longest string spansift can build); send fewer spans per request`, { cause: e });
+    }
+    throw e;
+  }
+}
+
+/**
+ * A batch's document stays well under V8's longest string (about 2^29 characters): batches
+ * close at this many characters as they do at max_rows.
+ */
+export const MAX_DOCUMENT_CHARS = 2 ** 27;
+
+export interface RowWriterOptions {
+  /** `database.table`. */
+  table: string;
+  /** Column names in the order of each row's values, and their ClickHouse types. */
+  columns: readonly string[];
+  types: Record<string, string>;
+  maxRows: number;
+  maxDelayMs: number;
+  concurrency: number;
+  /** Largest document one insert sends, in characters. */
+  maxDocumentChars?: number;
+  onSend?: () => void;
+  metrics?: Metrics;
+  /** The `table` label of the insert metrics. */
+  metricsTable: string;
+}
+
+/** Group-commit writes of serialized rows into one table. */
+export class RowWriter {
+  readonly batcher: Batcher<SerializedRows>;
+
+  constructor(client: ClickHouseClient, o: RowWriterOptions) {
+    const columns = [...o.columns] as [string, ...string[]];
+    const head = `{"meta":${JSON.stringify(o.columns.map((name) => ({ name, type: o.types[name] })))},"data":[`;
+    this.batcher = new Batcher<SerializedRows>({
+      maxRows: o.maxRows,
+      maxSize: o.maxDocumentChars ?? MAX_DOCUMENT_CHARS,
+      maxDelayMs: o.maxDelayMs,
+      concurrency: o.concurrency,
+      onSend: o.onSend,
+      insert: async (chunks) => {
+        let doc = head;
+        for (let i = 0; i < chunks.length; i++) doc += (i ? ',' : '') + chunks[i].json;
+        // The client's json.stringify passes JsonText through (see client.ts); its types
+        // know only plain JSON values.
+        const values = new JsonText(doc + ']}') as unknown as Record<string, unknown>;
+        await client.insert({ table: o.table, values, format: 'JSONCompact', columns });
+      },
+      onInsert: (rows, seconds, ok) => {
+        o.metrics?.insertBatchRows.observe({ table: o.metricsTable }, rows);
+        o.metrics?.insertSeconds.observe({ table: o.metricsTable, outcome: ok ? 'success' : 'failure' }, seconds);
+      },
+    });
+  }
+
+  /** Resolves once the rows are in ClickHouse. */
+  write(rows: SerializedRows): Promise<void> {
+    return this.batcher.write([rows], rows.count, rows.json.length);
+  }
+}
