@@ -48,7 +48,7 @@ describe('rows too large to build', () => {
     expect(body.length).toBeLessThan(2 * 1024 * 1024);
     const res = await post(sift.httpUrl, body, PB);
     expect(res.status).toBe(413);
-    expect(decodeStatus(res.body).message).toContain('send fewer spans per request');
+    expect(decodeStatus(res.body).message).toContain('send fewer spans or items per request');
     expect((await getTrace(sift, traceId)).status).toBe(404);
 
     const metrics = await (await fetch(`${sift.uiUrl}/metrics`, { headers: { authorization: `Bearer ${sift.adminToken}` } })).text();

@@ -26,7 +26,7 @@ export function serializeRows(rows: unknown[][]): SerializedRows {
     return { json: JSON.stringify(rows).slice(1, -1), count: rows.length };
   } catch (e) {
     if (e instanceof RangeError) {
-      throw new SpansiftError('BODY_TOO_LARGE', `${rows.length} rows are too large to store together (longer than the longest string spansift can build); send fewer spans per request`, { cause: e });
+      throw new SpansiftError('BODY_TOO_LARGE', `${rows.length} rows are too large to store together (longer than the longest string spansift can build); send fewer spans or items per request`, { cause: e });
     }
     throw e;
   }
