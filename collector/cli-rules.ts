@@ -10,10 +10,28 @@ import { sampledIn } from '../processors/rules/sample.js';
 import { splitEndpoint } from '../config/units.js';
 import { adminTokenFile } from '../ui-lite/admin-token.js';
 
+/** A problem the command reports in one line (no stack trace) before exiting with 1. */
+export class CliError extends Error {}
+
+function reason(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** Prints which rules match which spans of an OTLP file (JSON, or protobuf when it ends in .pb/.bin). */
 export function rulesTest(config: Config, inputFile: string, out: (s: string) => void): number {
-  const buf = readFileSync(inputFile);
-  const decoded = /\.(pb|bin|protobuf)$/.test(inputFile) ? decodeProtobuf(buf) : decodeJson(buf);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(inputFile);
+  } catch (e) {
+    throw new CliError(`cannot read --input ${inputFile}: ${reason(e)}`);
+  }
+  const protobuf = /\.(pb|bin|protobuf)$/.test(inputFile);
+  let decoded;
+  try {
+    decoded = protobuf ? decodeProtobuf(buf) : decodeJson(buf);
+  } catch (e) {
+    throw new CliError(`${inputFile} is not an OTLP trace export in ${protobuf ? 'protobuf' : 'JSON'} (the ExportTraceServiceRequest an exporter sends): ${reason(e)}`);
+  }
   const engine = new RuleEngine(config.rules);
   let matchedSpans = 0;
   for (const span of decoded.spans) {
@@ -40,14 +58,29 @@ export async function backfillCommand(
   opts: { rule: string; since: string; until?: string; dryRun: boolean },
   out: (s: string) => void,
 ): Promise<number> {
-  const token = config.ui.admin_token || readFileSync(adminTokenFile(config.data_dir), 'utf8').trim();
+  let token = config.ui.admin_token;
+  if (!token) {
+    const file = adminTokenFile(config.data_dir);
+    try {
+      token = readFileSync(file, 'utf8').trim();
+    } catch (e) {
+      throw new CliError(`no admin token: ui.admin_token is not set and ${file} cannot be read (${reason(e)}); start spansift once with this config, or set ui.admin_token`);
+    }
+  }
   const { host, port } = splitEndpoint(config.ui.endpoint);
   const h = host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  const res = await fetch(`http://${h}:${port}/api/v1/rules/${encodeURIComponent(opts.rule)}/backfill`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ since: opts.since, until: opts.until, dry_run: opts.dryRun }),
-  });
+  const url = `http://${h}:${port}/api/v1/rules/${encodeURIComponent(opts.rule)}/backfill`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ since: opts.since, until: opts.until, dry_run: opts.dryRun }),
+    });
+  } catch (e) {
+    const cause = (e as { cause?: unknown }).cause;
+    throw new CliError(`cannot reach spansift at http://${h}:${port} (ui.endpoint): ${reason(cause ?? e)}; backfill asks the running spansift, is it started with this config?`);
+  }
   const body = (await res.json()) as { matched?: number; enqueued?: number; error?: { message: string } };
   if (!res.ok) {
     out(`backfill failed: ${body.error?.message ?? res.status}`);

@@ -85,13 +85,19 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
     const out = (line: string) => process.stdout.write(line + '\n');
-    const { rulesTest, backfillCommand } = await import('./cli-rules.js');
-    if (command === 'rules') {
-      if (!values.input) return usage('rules test needs --input FILE');
-      return rulesTest(config, values.input, out);
+    const { rulesTest, backfillCommand, CliError } = await import('./cli-rules.js');
+    try {
+      if (command === 'rules') {
+        if (!values.input) return usage('rules test needs --input FILE');
+        return rulesTest(config, values.input, out);
+      }
+      if (!values.rule || !values.since) return usage('backfill needs --rule NAME and --since TIME');
+      return await backfillCommand(config, { rule: values.rule, since: values.since, until: values.until, dryRun: !!values['dry-run'] }, out);
+    } catch (e) {
+      if (!(e instanceof CliError)) throw e;
+      process.stderr.write(`spansift: ${e.message}\n`);
+      return 1;
     }
-    if (!values.rule || !values.since) return usage('backfill needs --rule NAME and --since TIME');
-    return backfillCommand(config, { rule: values.rule, since: values.since, until: values.until, dryRun: !!values['dry-run'] }, out);
   }
   process.stderr.write(`spansift: unknown command "${command}"\n\n${HELP}\n`);
   return 2;

@@ -197,3 +197,37 @@ describe('spansift start', () => {
     expect(r.stderr).toContain(`spansift: not started: 7 problem(s) in ${shown('config/testdata/bad-values.yaml')}`);
   });
 });
+
+describe('spansift rules test and backfill: problems in one line, exit 1', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spansift-cli-'));
+
+  it('names an input file that cannot be read or is not an OTLP export', async () => {
+    const missing = join(dir, 'nope.json');
+    let r = await spansift(['rules', 'test', '--input', missing]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`spansift: cannot read --input ${missing}: ENOENT: no such file or directory, open '${missing}'`);
+
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"resourceSpans": [');
+    r = await spansift(['rules', 'test', '--input', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`spansift: ${bad} is not an OTLP trace export in JSON`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('says when there is no admin token, and when spansift is not running', async () => {
+    const port = await freePort();
+    const noToken = join(dir, 'no-token.yaml');
+    writeFileSync(noToken, `data_dir: ${JSON.stringify(join(dir, 'data'))}\nui:\n  endpoint: 127.0.0.1:${port}\n`);
+    let r = await spansift(['backfill', '--config', noToken, '--rule', 'x', '--since', '1h']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^spansift: no admin token: ui\.admin_token is not set and .*admin-token cannot be read .*set ui\.admin_token$/);
+
+    const down = join(dir, 'down.yaml');
+    writeFileSync(down, `data_dir: ${JSON.stringify(join(dir, 'data'))}\nui:\n  endpoint: 127.0.0.1:${port}\n  admin_token: t\n`);
+    r = await spansift(['backfill', '--config', down, '--rule', 'x', '--since', '1h']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`spansift: cannot reach spansift at http://127.0.0.1:${port} (ui.endpoint): connect ECONNREFUSED 127.0.0.1:${port}; backfill asks the running spansift, is it started with this config?`);
+  });
+});

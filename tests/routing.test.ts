@@ -156,10 +156,20 @@ describe('routing into queues', () => {
     expect(rawItem.metadata).toEqual({ lang: 'fr' });
     const refItem = items.find((i) => i.id === refId);
     expect(refItem.data.input).toEqual([{ role: 'user', content: 'What is the capital of France?' }]);
+    // No target given: null, for span references and raw items alike.
+    expect(refItem.target).toBeNull();
+    // Enqueue times are RFC 3339 in UTC, and the queue is in their order.
+    for (const i of items) expect(i.enqueuedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Math.abs(Date.parse(rawItem.enqueuedAt) - Date.now())).toBeLessThan(10 * 60_000);
+    expect(items.map((i) => i.enqueuedAt)).toEqual(items.map((i) => i.enqueuedAt).sort());
 
+    // A value that fits none of the item shapes is told about the field it comes closest on.
     const bad = await push([{ trace_id: 'xyz', span_id: span.spanId }]);
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.field).toMatch(/^items\.0/);
+    expect((await bad.json()).error).toMatchObject({ field: 'items.0.trace_id', message: 'items.0.trace_id: expected 32 hex characters' });
+    const stray = await push([{ data: 'x', extra: 1 }]);
+    expect(stray.status).toBe(400);
+    expect((await stray.json()).error.message).toContain('extra');
     const missing = await push([{ trace_id: hex(16), span_id: hex(8) }]);
     expect(missing.status).toBe(400);
     expect((await missing.json()).error.field).toBe('items.0');

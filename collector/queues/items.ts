@@ -129,7 +129,7 @@ export function spanItemRow(span: Span, queue: string, itemId: string, view: Ite
     span_id: span.spanId,
     idempotency_key: '',
     payload: JSON.stringify(view, jsonSafe),
-    target: '{}',
+    target: 'null',
     metadata: JSON.stringify({ service: span.resource.serviceName, span_name: span.name }),
     keep: keepFor(now),
   };

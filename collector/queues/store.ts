@@ -92,7 +92,7 @@ export class QueueStore {
     const rs = await this.client.query({
       query: `
         SELECT *, count() OVER () AS total FROM (
-          SELECT item_id, queue, toString(enqueued_at) AS enqueued_at, source, rule, trace_id, span_id,
+          SELECT item_id, queue, enqueued_at, toUnixTimestamp64Milli(enqueued_at) AS enqueued_ms, source, rule, trace_id, span_id,
                  idempotency_key, payload, target, metadata
           FROM ${this.items} FINAL WHERE queue = {queue:String}
         )
@@ -131,7 +131,8 @@ function toItem(r: Record<string, string>): StoredItem {
   return {
     id: r.item_id,
     queue: r.queue,
-    enqueuedAt: r.enqueued_at,
+    // RFC 3339 in UTC, whatever the server's time zone.
+    enqueuedAt: new Date(Number(r.enqueued_ms)).toISOString(),
     source: r.source,
     rule: r.rule,
     traceId: r.trace_id,
