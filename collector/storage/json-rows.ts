@@ -36,7 +36,7 @@ export function serializeRows(rows: unknown[][]): SerializedRows {
  * A batch's document stays well under V8's longest string (about 2^29 characters): batches
  * close at this many characters as they do at max_rows.
  */
-export const MAX_DOCUMENT_CHARS = 2 ** 27;
+const MAX_DOCUMENT_CHARS = 2 ** 27;
 
 export interface RowWriterOptions {
   /** `database.table`. */
