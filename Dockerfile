@@ -18,5 +18,5 @@ ENV SPANSIFT_CONFIG=/app/config/spansift.yaml \
     SPANSIFT_UI_ENDPOINT=0.0.0.0:8080 \
     SPANSIFT_DATA_DIR=/var/lib/spansift
 EXPOSE 4317 4318 8080
-ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/collector/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/cli/main.js"]
 CMD ["start"]

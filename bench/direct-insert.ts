@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
-import { migrate } from '../collector/storage/migrations.js';
+import { migrate, TRACES_MIGRATIONS } from '../collector/storage/migrations.js';
 import { spanToRow, spanToValues, TRACE_COLUMNS, TRACE_COLUMN_TYPES } from '../collector/storage/rows.js';
 import { decodedSpans, type Shape } from './spans.js';
 import { cpuSeconds, peakRssBytes } from './proc.js';
@@ -26,7 +26,7 @@ const format = (process.argv[6] ?? 'JSONEachRow') as 'JSONEachRow' | 'JSONCompac
 
 const path = mkdtempSync(join(tmpdir(), 'spansift-bench-direct-'));
 const client = createClient({ connection: createChdbConnection({ path }) as never });
-await migrate(client, { database: 'default', table: 'otel_traces', ttlSeconds: 0 });
+await migrate(client, { database: 'default', table: 'otel_traces', ttlSeconds: 0 }, TRACES_MIGRATIONS);
 
 // Rows are built before the clock starts: this measures the client and the engine only.
 const batches: unknown[][] = [];

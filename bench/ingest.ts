@@ -49,7 +49,7 @@ export async function startSpansift(extra: Record<string, unknown> = {}) {
   writeFileSync(file, stringify(config));
   // The same Node flags as `npm start` (package.json), plus any given for profiling.
   const flags = ['--max-semi-space-size=64', ...(process.env.SPANSIFT_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const child = spawn(process.execPath, [...flags, join(ROOT, 'dist/collector/main.js'), 'start', '--config', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...flags, join(ROOT, 'dist/cli/main.js'), 'start', '--config', file], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     const deadline = setTimeout(() => reject(new Error('spansift did not start')), 60_000);
     const probe = async () => {

@@ -11,7 +11,7 @@ import type { RuleSpec } from '../config/queues.js';
 import { decodeProtobuf } from '../collector/receivers/otlp/decode.js';
 import { ExportTraceServiceRequest } from '../proto/otlp.js';
 import { randomBytes } from 'node:crypto';
-import type { Span } from '../collector/span.js';
+import type { Span } from '../collector/model/span.js';
 
 
 export function makeRules(n: number): RuleSpec[] {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { ExportTraceServiceRequest } from '../proto/otlp.js';
 import { decodeProtobuf } from '../collector/receivers/otlp/decode.js';
-import type { Span } from '../collector/span.js';
+import type { Span } from '../collector/model/span.js';
 
 export type Shape = 'llm' | 'small';
 

@@ -1,10 +1,9 @@
 /**
  * spansift's own metrics, in Prometheus format on /metrics. The hot path only bumps
- * counters and histograms here; it never logs per span.
+ * counters and histograms here; it never logs per span. Parts above the collector
+ * register their own metrics on `registry` (rules, queues, labels).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RoutingCounters } from './queues/router.js';
-import type { RuleCounters } from '../processors/rules/engine.js';
 
 export function createMetrics() {
   const registry = new Registry();
@@ -70,39 +69,3 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
-
-/**
- * Per-rule and per-queue counts. The hot path bumps plain numbers in RoutingCounters;
- * they are copied into Prometheus counters only when /metrics is scraped.
- */
-export function registerRoutingMetrics(m: Metrics, counters: RoutingCounters): void {
-  const fields: [keyof RuleCounters, string, string][] = [
-    ['matched', 'spansift_rule_matched_spans_total', 'Spans whose condition matched, by rule.'],
-    ['sampledOut', 'spansift_rule_sampled_out_spans_total', 'Matching spans left out by sampling, by rule.'],
-    ['rateLimited', 'spansift_rule_rate_limited_items_total', 'Items not enqueued because of the rule rate limit, by rule.'],
-    ['deduplicated', 'spansift_rule_deduplicated_items_total', 'Items not enqueued because the dedupe window had one, by rule.'],
-    ['enqueued', 'spansift_rule_enqueued_items_total', 'Items enqueued, by rule.'],
-  ];
-  for (const [field, name, help] of fields) {
-    new Counter({
-      name,
-      help,
-      labelNames: ['rule'] as const,
-      registers: [m.registry],
-      collect() {
-        this.reset();
-        for (const [rule, c] of counters.rules) this.inc({ rule }, c[field]);
-      },
-    });
-  }
-  new Counter({
-    name: 'spansift_queue_enqueued_items_total',
-    help: 'Items enqueued by rules and backfills, by queue.',
-    labelNames: ['queue'] as const,
-    registers: [m.registry],
-    collect() {
-      this.reset();
-      for (const [queue, n] of counters.queues) this.inc({ queue }, n);
-    },
-  });
-}

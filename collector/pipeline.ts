@@ -3,38 +3,24 @@
  * admission, conversion to rows, the insert. The promise settles only when every
  * accepted span is stored (or the insert failed), so a success response is durable.
  */
-import type { DecodedExport } from './span.js';
+import type { DecodedExport } from './model/span.js';
 import { spanToValues } from './storage/rows.js';
-import { attrsToStrings } from './storage/attributes.js';
+import { attrsToStrings } from './model/attributes.js';
 import type { TraceStore } from './storage/traces.js';
 import { serializeRows, type SerializedRows } from './storage/json-rows.js';
 import type { Admission } from './admission.js';
 import type { Metrics } from './metrics.js';
 import { SpansiftError } from './errors.js';
 import { isPermanentInsertError } from './storage/classify.js';
-import type { Resource } from './span.js';
-import type { Router } from './queues/router.js';
-import type { QueueStore } from './queues/store.js';
+import type { Resource } from './model/span.js';
+import type { ExportResult, SpanRouter, TracesConsumer, Transport } from './consumer.js';
 
-/** The current router; a config reload replaces it. */
-export interface RoutingHolder {
-  router: Router;
-}
-
-export type Transport = 'http' | 'grpc';
-
-export interface ExportResult {
-  /** Spans refused as invalid (reported to the client via partial_success). */
-  rejected: number;
-  message: string;
-}
-
-export class Pipeline {
+export class Pipeline implements TracesConsumer {
   constructor(
     private readonly store: TraceStore,
     private readonly admission: Admission,
     private readonly metrics?: Metrics,
-    private readonly routing?: { holder: RoutingHolder; queues: QueueStore },
+    private readonly router?: SpanRouter,
   ) {}
 
   async consume(decoded: DecodedExport, transport: Transport): Promise<ExportResult> {
@@ -49,10 +35,10 @@ export class Pipeline {
     }
     try {
       const rows = toRows(decoded);
-      // Spans and the queue items routed from them are both stored before the answer.
-      const items = this.routing ? this.routing.holder.router.route(spans, Date.now()) : [];
-      // Items first: the spans' batch going out sends the items gathered with it.
-      await (items.length ? Promise.all([this.routing!.queues.write(items), this.store.write(rows)]) : this.store.write(rows));
+      // Spans and what the router makes of them (queue items) are both stored before the
+      // answer. Routed first: the spans' batch going out sends the items gathered with it.
+      const routed = this.router?.route(spans, Date.now());
+      await (routed ? Promise.all([routed, this.store.write(rows)]) : this.store.write(rows));
       this.metrics?.acceptedSpans.inc({ transport }, spans.length);
       return { rejected: decoded.rejected, message: decoded.rejectReason };
     } catch (e) {

@@ -1,9 +1,12 @@
 /**
- * Checks that need more than one key: conditions compile, rules route to queues that
- * exist, names are unique. Runs on the raw parsed document so its problems are reported
- * together with schema problems, each with its key path.
+ * Checks that need more than one key: rules route to queues that exist, names are
+ * unique. Runs on the raw parsed document so its problems are reported together with
+ * schema problems, each with its key path. Checks that need a part above config (a
+ * rule's condition compiles) come in as a ConfigCheck from the wiring.
  */
-import { compileCondition, ConditionError } from '../processors/condition/index.js';
+
+/** A check of the raw document by a part above config (the rules check their conditions). */
+export type ConfigCheck = (raw: unknown) => PathProblem[];
 
 export interface PathProblem {
   path: (string | number)[];
@@ -43,14 +46,6 @@ export function crossCheck(raw: unknown): PathProblem[] {
     if (typeof r.name === 'string') {
       if (ruleNames.has(r.name)) out.push({ path: ['rules', i, 'name'], message: `duplicate rule name "${r.name}" (also rules[${ruleNames.get(r.name)}])` });
       else ruleNames.set(r.name, i);
-    }
-    if (typeof r.when === 'string' && r.when.length > 0) {
-      try {
-        compileCondition(r.when);
-      } catch (e) {
-        if (!(e instanceof ConditionError)) throw e;
-        out.push({ path: ['rules', i, 'when'], message: `invalid condition at ${e.line}:${e.column}: ${e.detail}`, offset: e.offset });
-      }
     }
     const targets = typeof r.route_to === 'string' ? [r.route_to] : Array.isArray(r.route_to) ? r.route_to : [];
     targets.forEach((t, j) => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node, type Scalar } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
-import { crossCheck } from './cross-check.js';
+import { crossCheck, type ConfigCheck } from './cross-check.js';
 
 /** One problem in a config file, located by line, column and key path. */
 export interface ConfigProblem {
@@ -42,9 +42,10 @@ export function expandEnv(text: string, env: Env): string {
 /**
  * Parses, expands and validates a config file's text; throws ConfigError listing every
  * problem at once. A value that is a single `${env:...}` reference takes the type its
- * expansion has in YAML (so `${env:PORT}` can be a number).
+ * expansion has in YAML (so `${env:PORT}` can be a number). `checks` add the problems
+ * parts above config find in the document (cli/config.ts passes them all).
  */
-export function parseConfig(text: string, file = 'config', env: Env = process.env): Config {
+export function parseConfig(text: string, file = 'config', env: Env = process.env, checks: readonly ConfigCheck[] = []): Config {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lc.linePos(offset);
@@ -92,7 +93,7 @@ export function parseConfig(text: string, file = 'config', env: Env = process.en
     }
   }
   if (!result.success) for (const issue of result.error.issues) problems.push(...locate(doc, at, file, issue));
-  for (const p of crossCheck(raw)) {
+  for (const p of [crossCheck, ...checks].flatMap((check) => check(raw))) {
     const node = nearest(doc, p.path.map(String));
     const pos = node?.range ? at(p.offset !== undefined && isScalar(node) ? sourceOffset(text, node, p.offset) : node.range[0]) : { line: 1, col: 1 };
     problems.push({ file, line: pos.line, column: pos.col, path: p.path.join('.'), message: p.message });
@@ -102,14 +103,14 @@ export function parseConfig(text: string, file = 'config', env: Env = process.en
   throw new ConfigError(problems);
 }
 
-export function loadConfigFile(file: string, env: Env = process.env): Config {
+export function loadConfigFile(file: string, env: Env = process.env, checks: readonly ConfigCheck[] = []): Config {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new ConfigError([{ file, line: 0, column: 0, path: '', message: `cannot read the file: ${(e as Error).message}` }]);
   }
-  return parseConfig(text, file, env);
+  return parseConfig(text, file, env, checks);
 }
 
 type Issue = z.core.$ZodIssue;

@@ -81,10 +81,3 @@ export const ruleSchema = z.strictObject({
 });
 
 export type RuleSpec = z.output<typeof ruleSchema>;
-
-export const RATE_UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-export function parseRate(text: string): { count: number; perMs: number } {
-  const [n, unit] = text.split('/').map((s) => s.trim());
-  return { count: Number(n), perMs: RATE_UNITS_MS[unit] };
-}

@@ -24,7 +24,7 @@ function spansift(args: string[], env: Record<string, string> = {}): Promise<Run
   return new Promise((done) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'collector/main.ts', ...args],
+      ['--import', 'tsx', 'cli/main.ts', ...args],
       { cwd: ROOT, env: { ...clean, ...env }, timeout: 60_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;

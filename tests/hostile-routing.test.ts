@@ -134,7 +134,7 @@ afterAll(async () => {
 
 describe('hostile strings in keys and values', () => {
   it('loads rules whose conditions hold them, under names with dots and dashes', () => {
-    const names = sift.service.routing.router.engine.rules.map((r) => r.name);
+    const names = sift.service.router.engine.rules.map((r) => r.name);
     expect(names).toEqual(RULES.map((r) => r.name));
     // The `$` of the dollars case went through the config as `$$` and came out as written.
     expect(sift.service.currentConfig.rules.find((r) => r.name === 'hostile.dollars-v1')!.when).toBe(conditionFor(HOSTILE.dollars));

@@ -21,7 +21,7 @@ afterAll(async () => {
 
 describe('OTLP/HTTP receiver', () => {
   it('stores the OTLP spec example trace as posted', async () => {
-    const body = readFileSync(new URL('../../shared/fixtures/otlp/trace.json', import.meta.url), 'utf8');
+    const body = readFileSync(new URL('../collector/receivers/otlp/testdata/trace.json', import.meta.url), 'utf8');
     const res = await post(sift.httpUrl, body, JSON_CT);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');

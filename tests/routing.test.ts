@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSpansift, testConfig, type Running } from './support/spansift.js';
 import { hex, jsonRequest, post, protobufRequest } from './support/otlp.js';
-import { Service } from '../collector/service.js';
+import { Service } from '../cli/service.js';
 import { createLogger } from '../collector/log.js';
 
 const QUEUES = {

@@ -19,7 +19,7 @@
  * SDK's flush resolves only after the OTLP response, and spansift answers success only after
  * the spans are stored and routed, so the items are there without any waiting.
  */
-import { apiPromise } from '../collector/queues/test-helpers.js';
+import { apiPromise } from './support/spans.js';
 import { type Message as OIMessage, OITracer, getInputAttributes, getLLMAttributes, getOutputAttributes, toInputType, toOutputType, traceChain, traceLLM, traceTool } from '@arizeai/openinference-core';
 import { OpenInferenceSpanKind, SemanticConventions } from '@arizeai/openinference-semantic-conventions';
 import { Laminar, LaminarAttributes, LaminarSpanProcessor, observe } from '@lmnr-ai/lmnr';

@@ -14,15 +14,16 @@ import { tracesRoutes } from './api/traces.js';
 import { queueRoutes } from './api/queues.js';
 import { spansRoutes } from './api/spans.js';
 import { rulesRoutes } from './api/rules.js';
-import type { QueueStore } from '../collector/queues/store.js';
-import type { RoutingHolder } from '../collector/pipeline.js';
+import type { QueueStore } from '../labeling/queues/store.js';
+import type { Router } from '../labeling/queues/router.js';
 import type { Config } from '../config/schema.js';
 
 export interface AppDeps {
   adminToken: string;
   traces: TraceStore;
   queues: QueueStore;
-  routing: RoutingHolder;
+  /** The router of the config in force. */
+  router: () => Router;
   /** The config in force (a reload changes queues and rules). */
   config: () => Config;
   /** Resolves when storage answers; rejects otherwise. */

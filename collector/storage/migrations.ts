@@ -1,11 +1,11 @@
 /**
  * Versioned schema migrations, run at every start. Each statement is idempotent
  * (IF NOT EXISTS) and each applied version is recorded, so replicas starting together
- * and restarts after a crash converge on the same schema.
+ * and restarts after a crash converge on the same schema. Each part owns its tables and
+ * hands its migrations in (the spans table's are here; the wiring gathers the rest).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { quoteIdent, traceIdTsTableDDL, traceIdTsViewDDL, tracesTableDDL, type SchemaOptions } from './schema.js';
-import { itemsTableDDL, labelsTableDDL } from '../queues/schema.js';
 
 export interface Migration {
   version: number;
@@ -13,23 +13,25 @@ export interface Migration {
   statements: (o: SchemaOptions) => string[];
 }
 
-/** Append only: a released migration is never edited, a change is a new version. */
-export const MIGRATIONS: Migration[] = [
+/**
+ * Versions are one sequence across every part; append only: a released migration is
+ * never edited, a change is a new version.
+ */
+export const TRACES_MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: 'otel_traces in the clickhouseexporter layout',
     statements: (o) => [...tracesTableDDL(o), ...traceIdTsTableDDL(o), traceIdTsViewDDL(o)],
   },
-  {
-    version: 2,
-    name: 'labeling queue items and labels',
-    statements: (o) => [...itemsTableDDL(o), ...labelsTableDDL(o)],
-  },
 ];
 
 const LEDGER = 'spansift_schema_migrations';
 
-export async function migrate(client: ClickHouseClient, o: SchemaOptions, migrations = MIGRATIONS): Promise<number[]> {
+/** Applies, in version order, the migrations not yet recorded; returns their versions. */
+export async function migrate(client: ClickHouseClient, o: SchemaOptions, migrations: readonly Migration[]): Promise<number[]> {
+  const versions = migrations.map((m) => m.version);
+  if (new Set(versions).size !== versions.length) throw new Error(`two migrations share a version: ${versions.join(', ')}`);
+  migrations = [...migrations].sort((a, b) => a.version - b.version);
   const db = quoteIdent(o.database);
   const cluster = o.cluster ? ` ON CLUSTER ${quoteIdent(o.cluster)}` : '';
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}${cluster}` });

@@ -1,5 +1,6 @@
-import type { Span } from '../span.js';
-import { attrsToStrings } from './attributes.js';
+import type { Span } from '../model/span.js';
+import { attrsToStrings } from '../model/attributes.js';
+import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../model/names.js';
 
 /** One row of `otel_traces`, in the column names of the Collector's clickhouseexporter. */
 export interface TraceRow {
@@ -27,10 +28,6 @@ export interface TraceRow {
   'Links.Attributes': Record<string, string>[];
 }
 
-/** `SpanKind` values as the exporter writes them (ptrace.SpanKind.String()). */
-export const SPAN_KIND_NAMES = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
-/** `StatusCode` values as the exporter writes them (ptrace.StatusCode.String()). */
-export const STATUS_CODE_NAMES = ['Unset', 'Ok', 'Error'];
 
 const NS = 1_000_000_000n;
 

@@ -16,12 +16,14 @@ export function quoteIdent(name: string): string {
   return '`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`';
 }
 
-function onCluster(o: SchemaOptions): string {
+/** ` ON CLUSTER name` in a cluster, else nothing. */
+export function onCluster(o: SchemaOptions): string {
   return o.cluster ? ` ON CLUSTER ${quoteIdent(o.cluster)}` : '';
 }
 
-function engine(o: SchemaOptions, kind: 'MergeTree'): string {
-  return o.cluster ? `Replicated${kind}` : kind;
+/** A MergeTree-family engine, Replicated in a cluster: `engine(o, 'ReplacingMergeTree', 'keep')`. */
+export function engine(o: SchemaOptions, kind: string, args = ''): string {
+  return `${o.cluster ? `Replicated${kind}` : kind}(${args})`;
 }
 
 function ttl(o: SchemaOptions, column: string): string {

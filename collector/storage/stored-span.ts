@@ -3,8 +3,8 @@
  * the API returns, and the in-memory Span (attribute values are the stored strings) that
  * backfill and push-by-reference route like a live span.
  */
-import type { Span } from '../span.js';
-import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from './rows.js';
+import type { Span } from '../model/span.js';
+import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../model/names.js';
 
 export const SPAN_COLUMNS = `
   TraceId, SpanId, ParentSpanId, TraceState, SpanName, SpanKind, ServiceName,

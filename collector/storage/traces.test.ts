@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChdbConnection } from 'chdb/connection';
 import type { Connection } from '@clickhouse/client-common';
 import { clientOn } from './client.js';
-import { migrate } from './migrations.js';
+import { migrate, TRACES_MIGRATIONS } from './migrations.js';
 import { TraceStore } from './traces.js';
 import { serializeRows } from './json-rows.js';
 import { spanToValues } from './rows.js';
@@ -17,7 +17,7 @@ import { hex, protobufRequest } from '../../tests/support/otlp.js';
 
 const faults: Faults = { inserts: 0 };
 const client = clientOn(faulty(faults)(createChdbConnection({ path: ':memory:' }) as unknown as Connection<unknown>) as never);
-beforeAll(() => migrate(client, { database: 'default', table: 'otel_traces', ttlSeconds: 0 }));
+beforeAll(() => migrate(client, { database: 'default', table: 'otel_traces', ttlSeconds: 0 }, TRACES_MIGRATIONS));
 afterAll(() => client.close());
 
 /** One request's rows: `n` spans of one trace, each with text that JSON escapes to twice its length. */

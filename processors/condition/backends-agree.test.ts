@@ -1,11 +1,11 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Span } from '../../collector/span.js';
+import type { Span } from '../../collector/model/span.js';
 import { spanToRow } from '../../collector/storage/rows.js';
 import { tracesTableDDL } from '../../collector/storage/schema.js';
 import { compileCondition } from './index.js';
-import { AGREEMENT_CONDITIONS, HOSTILE, RANDOM_ATOMS, agreementSpans, randomConditions, residualCases } from './agree-fixtures.js';
+import { AGREEMENT_CONDITIONS, HOSTILE, RANDOM_ATOMS, agreementSpans, randomConditions, residualCases } from '../../tests/support/agree-fixtures.js';
 
 /**
  * The closure (live spans) and the SQL (stored spans) must select the same spans. Types in

@@ -1,5 +1,5 @@
 import type { FunctionName, PathName, ValueExpr } from './ast.js';
-import { SpanKind, StatusCode } from '../../collector/span.js';
+import { SpanKind, StatusCode } from '../../collector/model/span.js';
 
 /**
  * What the language knows about: paths, functions and enums, with their static types.

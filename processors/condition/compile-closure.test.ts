@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileCondition } from './index.js';
-import { makeSpan, T0, type SpanSpec } from './test-helpers.js';
+import { makeSpan, T0, type SpanSpec } from '../../tests/support/condition.js';
 
 const llm: SpanSpec = {
   name: 'chat gpt-4o',

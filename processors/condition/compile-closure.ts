@@ -1,4 +1,4 @@
-import type { Span } from '../../collector/span.js';
+import type { Span } from '../../collector/model/span.js';
 import { FLIPPED, type BoolExpr, type CallExpr, type CompareExpr, type CompareOp, type LiteralExpr, type ValueExpr } from './ast.js';
 import { compileRegex } from './regex.js';
 import {

@@ -1,4 +1,4 @@
-import type { Span } from '../../collector/span.js';
+import type { Span } from '../../collector/model/span.js';
 import type { BoolExpr, LiteralExpr, ValueExpr } from './ast.js';
 import { compileClosure } from './compile-closure.js';
 import { compileSql, type SqlWhere } from './compile-sql.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileCondition, parseCondition, pathReader, pathValue, requiredEqualities } from './index.js';
-import { makeSpan } from './test-helpers.js';
+import { makeSpan } from '../../tests/support/condition.js';
 
 const req = (src: string) => requiredEqualities(parseCondition(src));
 

@@ -1,4 +1,4 @@
-import type { Span } from '../../collector/span.js';
+import type { Span } from '../../collector/model/span.js';
 import type { BoolExpr, LiteralExpr, PathName, ValueExpr } from './ast.js';
 import { pathGetter, type Value } from './values.js';
 

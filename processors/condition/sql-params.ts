@@ -1,4 +1,4 @@
-import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../../collector/storage/rows.js';
+import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../../collector/model/names.js';
 
 /**
  * Query parameters for the SQL backend. Every value that comes from the condition text is

@@ -1,5 +1,5 @@
-import type { AttrValue, Span } from '../../collector/span.js';
-import { attrToString } from '../../collector/storage/attributes.js';
+import type { AttrValue, Span } from '../../collector/model/span.js';
+import { attrToString } from '../../collector/model/attributes.js';
 import type { PathName } from './ast.js';
 import { fitsInt64, normalizeInt } from './numbers.js';
 

@@ -7,12 +7,13 @@
  * and evaluates only the rules found there, plus the rules that have no such test.
  */
 import { compileCondition, pathReader, type Value } from '../condition/index.js';
-import type { Span } from '../../collector/span.js';
-import type { RuleSpec } from '../../config/queues.js';
-import { parseRate } from '../../config/queues.js';
-import { itemIdForSpan } from '../../collector/queues/ids.js';
+import type { Span } from '../../collector/model/span.js';
+import type { Config } from '../../config/schema.js';
+import { itemIdForSpan } from '../../collector/model/ids.js';
 import { sampledIn } from './sample.js';
-import { DedupeWindow, RateLimiter } from './limits.js';
+import { DedupeWindow, RateLimiter, parseRate } from './limits.js';
+
+export type RuleSpec = Config['rules'][number];
 
 export interface RuleCounters {
   matched: number;

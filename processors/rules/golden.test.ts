@@ -16,21 +16,23 @@
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { parseConfig } from '../../config/load.js';
+import { checkConditions } from './config-check.js';
 import type { Config } from '../../config/schema.js';
 import { decodeJson } from '../../collector/receivers/otlp/decode.js';
-import type { Span } from '../../collector/span.js';
-import { Router, RoutingCounters } from '../../collector/queues/router.js';
-import { itemIdForSpan } from '../../collector/queues/ids.js';
+import type { Span } from '../../collector/model/span.js';
+import { Router, RoutingCounters } from '../../labeling/queues/router.js';
+import { itemIdForSpan } from '../../collector/model/ids.js';
 import { compileCondition } from '../condition/index.js';
 import { newCounters, type RuleCounters } from './engine.js';
 import { sampledIn } from './sample.js';
 
 const TESTDATA = fileURLToPath(new URL('./testdata/', import.meta.url));
 const CASES = readdirSync(TESTDATA, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
+  .filter((d) => d.isDirectory() && existsSync(join(TESTDATA, d.name, 'config.yaml')))
   .map((d) => d.name)
   .sort();
 
@@ -51,7 +53,7 @@ interface Case {
 
 function load(name: string): Case {
   const dir = `${TESTDATA}${name}/`;
-  const config = parseConfig(readFileSync(`${dir}config.yaml`, 'utf8'), `${name}/config.yaml`, {});
+  const config = parseConfig(readFileSync(`${dir}config.yaml`, 'utf8'), `${name}/config.yaml`, {}, [checkConditions]);
   const decoded = decodeJson(readFileSync(`${dir}input.json`));
   expect(decoded.rejected, decoded.rejectReason).toBe(0);
   const expected = parse(readFileSync(`${dir}expected.yaml`, 'utf8')) as Expected;

@@ -6,6 +6,14 @@
  * a duplicate: the item id makes the second insert a no-op in storage.
  */
 
+const RATE_UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `100/h` (as config validates it) -> a count per period in milliseconds. */
+export function parseRate(text: string): { count: number; perMs: number } {
+  const [n, unit] = text.split('/').map((s) => s.trim());
+  return { count: Number(n), perMs: RATE_UNITS_MS[unit] };
+}
+
 /** A token bucket: `count` items per `perMs`, refilled continuously. */
 export class RateLimiter {
   private tokens: number;

@@ -56,7 +56,7 @@ export interface Proc {
 
 /** Starts `spansift start` and resolves once it logs that it is listening. */
 export function startProcess(setup: ProcessSetup): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'collector/main.ts'), 'start', '--config', setup.configFile], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli/main.ts'), 'start', '--config', setup.configFile], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createChdbConnection } from 'chdb/connection';
-import { parseConfig } from '../../config/load.js';
-import { Service } from '../../collector/service.js';
+import { parseConfigText } from '../../cli/config.js';
+import { Service } from '../../cli/service.js';
 import { createLogger, type Logger } from '../../collector/log.js';
 import { clientOn, type StorageTarget } from '../../collector/storage/client.js';
 import type { Connection } from '@clickhouse/client-common';
@@ -34,7 +34,7 @@ export function testConfig(overrides: Tree = {}) {
     ui: { endpoint: '127.0.0.1:0', admin_token: 'test-admin-token' },
     log: { level: 'silent' },
   };
-  return parseConfig(stringify(merge(base, overrides)), 'test.yaml', {});
+  return parseConfigText(stringify(merge(base, overrides)), 'test.yaml', {});
 }
 
 /** A storage target over the process's engine, optionally through a wrapping Connection. */

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Config } from '../../config/schema.js';
-import type { QueueStore } from '../../collector/queues/store.js';
+import type { QueueStore } from '../../labeling/queues/store.js';
 import type { TraceStore } from '../../collector/storage/traces.js';
-import type { RoutingHolder } from '../../collector/pipeline.js';
-import { itemIdForKey, itemIdForSpan } from '../../collector/queues/ids.js';
-import { jsonSafe, msToDateTime64, spanItemRow, type QueueItemRow } from '../../collector/queues/items.js';
-import { keepFor } from '../../collector/queues/schema.js';
+import type { Router } from '../../labeling/queues/router.js';
+import { itemIdForKey, itemIdForSpan } from '../../collector/model/ids.js';
+import { jsonSafe, msToDateTime64, spanItemRow, type QueueItemRow } from '../../labeling/queues/items.js';
+import { keepFor } from '../../labeling/queues/schema.js';
 import { storedToSpan } from '../../collector/storage/stored-span.js';
 import { SpansiftError } from '../../collector/errors.js';
 import { FieldError, fromZod } from './errors.js';
@@ -15,7 +15,8 @@ import { FieldError, fromZod } from './errors.js';
 export interface QueueRouteDeps {
   queues: QueueStore;
   traces: TraceStore;
-  routing: RoutingHolder;
+  /** The router of the config in force. */
+  router: () => Router;
   config: () => Config;
 }
 
@@ -85,7 +86,7 @@ export function queueRoutes(d: QueueRouteDeps): Hono {
     const parsed = pushBody.safeParse(json);
     if (!parsed.success) throw fromZod(parsed.error);
     const now = Date.now();
-    const view = d.routing.router.views.get(queue);
+    const view = d.router().views.get(queue);
     const rows: QueueItemRow[] = [];
     for (const [i, it] of parsed.data.items.entries()) {
       if ('trace_id' in it) {

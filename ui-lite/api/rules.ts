@@ -2,8 +2,8 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Config } from '../../config/schema.js';
 import type { TraceStore } from '../../collector/storage/traces.js';
-import type { QueueStore } from '../../collector/queues/store.js';
-import { backfill } from '../../collector/queues/backfill.js';
+import type { QueueStore } from '../../labeling/queues/store.js';
+import { backfill } from '../../labeling/queues/backfill.js';
 import { fromZod } from './errors.js';
 import { parseTimeParam } from './time.js';
 

@@ -14,7 +14,7 @@ const attrsOf = (value: Record<string, unknown>) =>
 
 describe('decodeJson', () => {
   it('decodes the OTLP specification example exactly', () => {
-    const text = readFileSync(new URL('../../../../shared/fixtures/otlp/trace.json', import.meta.url), 'utf8');
+    const text = readFileSync(new URL('./testdata/trace.json', import.meta.url), 'utf8');
     const { spans, rejected } = decodeJson(text);
     expect(rejected).toBe(0);
     expect(spans).toHaveLength(1);

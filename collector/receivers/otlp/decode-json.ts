@@ -3,7 +3,7 @@
  * lowerCamelCase keys (proto names accepted too), hex ids, 64-bit integers as strings or
  * numbers, enums as integers or names, unknown keys ignored, absent or null = default.
  */
-import type { AttrValue, Attributes, DecodedExport, Resource, Scope, Span, SpanEvent, SpanLink } from '../../span.js';
+import type { AttrValue, Attributes, DecodedExport, Resource, Scope, Span, SpanEvent, SpanLink } from '../../model/span.js';
 import { DecodeError } from './decode-error.js';
 import {
   MAX_VALUE_DEPTH,

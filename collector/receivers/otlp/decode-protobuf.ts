@@ -12,7 +12,7 @@
  * messages merged, every read bounded by the enclosing message's length.
  */
 import protobuf from 'protobufjs';
-import type { DecodedExport, Resource, Scope, Span, SpanEvent, SpanLink } from '../../span.js';
+import type { DecodedExport, Resource, Scope, Span, SpanEvent, SpanLink } from '../../model/span.js';
 import { DecodeError } from './decode-error.js';
 import {
   RejectTally,

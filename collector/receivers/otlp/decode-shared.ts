@@ -3,7 +3,7 @@
  * every span, so the hot code downstream stays monomorphic), attribute assignment, id rules
  * and the tally of rejected spans.
  */
-import type { AttrValue, Attributes, DecodedExport, Resource, Scope, Span } from '../../span.js';
+import type { AttrValue, Attributes, DecodedExport, Resource, Scope, Span } from '../../model/span.js';
 
 /** Deeper AnyValue nesting than this is refused, so that hostile input cannot blow the stack. */
 export const MAX_VALUE_DEPTH = 64;

@@ -7,7 +7,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import type { Span } from '../../span.js';
+import type { Span } from '../../model/span.js';
 import { decodeJson, decodeProtobuf } from './decode.js';
 
 function recordSpans(): ReadableSpan[] {

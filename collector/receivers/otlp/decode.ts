@@ -9,4 +9,4 @@
 export { decodeProtobuf } from './decode-protobuf.js';
 export { decodeJson } from './decode-json.js';
 export { DecodeError, isDecodeError } from './decode-error.js';
-export type { DecodedExport } from '../../span.js';
+export type { DecodedExport } from '../../model/span.js';

@@ -11,7 +11,7 @@ import { encodeExportResponse, encodeStatus } from './encode.js';
 import { SpansiftError, toSpansiftError } from '../../errors.js';
 import type { TokenSet } from '../../auth.js';
 import type { Admission } from '../../admission.js';
-import type { Pipeline } from '../../pipeline.js';
+import type { TracesConsumer } from '../../consumer.js';
 import type { Metrics } from '../../metrics.js';
 import type { Logger } from '../../log.js';
 
@@ -21,7 +21,7 @@ export interface GrpcReceiverOptions {
   maxRecvBytes: number;
   tokens: TokenSet;
   admission: Admission;
-  pipeline: Pipeline;
+  pipeline: TracesConsumer;
   metrics?: Metrics;
   log?: Logger;
 }

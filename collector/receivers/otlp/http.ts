@@ -11,7 +11,7 @@ import { decodeContent, readRaw, tooLarge } from './body.js';
 import { SpansiftError, retryAfterSeconds, toSpansiftError } from '../../errors.js';
 import type { TokenSet } from '../../auth.js';
 import type { Admission } from '../../admission.js';
-import type { Pipeline } from '../../pipeline.js';
+import type { TracesConsumer } from '../../consumer.js';
 import type { Metrics } from '../../metrics.js';
 import type { Logger } from '../../log.js';
 
@@ -23,7 +23,7 @@ export interface HttpReceiverOptions {
   maxBodyBytes: number;
   tokens: TokenSet;
   admission: Admission;
-  pipeline: Pipeline;
+  pipeline: TracesConsumer;
   metrics?: Metrics;
   log?: Logger;
 }

@@ -4,7 +4,7 @@
  * out of the request buffer), and the common.proto messages KeyValue and AnyValue.
  */
 import type protobuf from 'protobufjs';
-import type { AttrValue, Attributes } from '../../span.js';
+import type { AttrValue, Attributes } from '../../model/span.js';
 import { DecodeError } from './decode-error.js';
 import { MAX_VALUE_DEPTH, setAttr } from './decode-shared.js';
 import { cachedKey } from './key-cache.js';

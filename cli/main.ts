@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+/**
+ * The `spansift` command: start, validate, help. The only place that exits the process.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, formatProblem } from '../config/load.js';
+import { loadConfig } from './config.js';
+import { createLogger } from '../collector/log.js';
+
+const HELP = `spansift: an OpenTelemetry collector sidecar that stores LLM traces in ClickHouse
+and routes chosen spans into human labeling queues.
+
+Usage:
+  spansift start [--config FILE]       run the collector, storage and the UI endpoint
+  spansift validate [--config FILE]    check a config file; lists every problem, exit 1 if any
+  spansift rules test --input FILE [--config FILE]
+                                       print which rules match which spans of an OTLP file
+                                       (OTLP JSON; protobuf if FILE ends in .pb)
+  spansift backfill --rule NAME --since 24h [--until T] [--dry-run] [--config FILE]
+                                       route stored spans through a rule, via the running
+                                       spansift's API (the dry run only counts)
+  spansift --help                      this text
+
+Options:
+  -c, --config FILE   config file (default: $SPANSIFT_CONFIG, else config/spansift.yaml)
+  -h, --help          show this help
+
+Times (--since, --until): a duration back from now (24h, 30m), an RFC 3339 time, or
+nanoseconds since the epoch.
+
+Signals (start): SIGTERM and SIGINT stop taking data, finish requests in flight,
+flush pending inserts and exit. SIGHUP (or saving the config file) reloads queues
+and rules; a file that does not validate is reported and the running config stays.`;
+
+/** The config file as the user named it (messages show it that way; reading resolves it against the working directory). */
+function configPath(flag: string | undefined): string {
+  return flag ?? process.env.SPANSIFT_CONFIG ?? 'config/spansift.yaml';
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        help: { type: 'boolean', short: 'h' },
+        input: { type: 'string' },
+        rule: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`spansift: ${(e as Error).message}\n\n${HELP}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (values.help || command === 'help' || !command) {
+    process.stdout.write(HELP + '\n');
+    return command || values.help ? 0 : 2;
+  }
+  const file = configPath(values.config);
+  if (command === 'validate') {
+    try {
+      loadConfig(file);
+      process.stdout.write(`${file}: valid\n`);
+      return 0;
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      process.stderr.write(e.problems.map(formatProblem).join('\n') + `\n${e.problems.length} problem(s) in ${file}\n`);
+      return 1;
+    }
+  }
+  if (command === 'start') return start(file);
+  if ((command === 'rules' && positionals[1] === 'test') || command === 'backfill') {
+    let config;
+    try {
+      config = loadConfig(file);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      process.stderr.write(e.problems.map(formatProblem).join('\n') + `\n${e.problems.length} problem(s) in ${file}\n`);
+      return 1;
+    }
+    const out = (line: string) => process.stdout.write(line + '\n');
+    const { rulesTest, backfillCommand, CliError } = await import('./cli-rules.js');
+    try {
+      if (command === 'rules') {
+        if (!values.input) return usage('rules test needs --input FILE');
+        return rulesTest(config, values.input, out);
+      }
+      if (!values.rule || !values.since) return usage('backfill needs --rule NAME and --since TIME');
+      return await backfillCommand(config, { rule: values.rule, since: values.since, until: values.until, dryRun: !!values['dry-run'] }, out);
+    } catch (e) {
+      if (!(e instanceof CliError)) throw e;
+      process.stderr.write(`spansift: ${e.message}\n`);
+      return 1;
+    }
+  }
+  process.stderr.write(`spansift: unknown command "${command}"\n\n${HELP}\n`);
+  return 2;
+}
+
+function usage(problem: string): number {
+  process.stderr.write(`spansift: ${problem}\n\n${HELP}\n`);
+  return 2;
+}
+
+async function start(file: string): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(file);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(e.problems.map(formatProblem).join('\n') + `\nspansift: not started: ${e.problems.length} problem(s) in ${file}\n`);
+    return 1;
+  }
+  const log = createLogger(config.log.level);
+  // Loaded here so that `validate` and `--help` do not load the ClickHouse engine.
+  const { Service } = await import('./service.js');
+  const service = new Service({ config, log });
+  const { ConfigReloader } = await import('./reload.js');
+  const reloader = new ConfigReloader(file, service, log);
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    log.info({ signal }, 'stopping: finishing requests in flight and flushing');
+    reloader.close();
+    stopping = service.stop().then(
+      () => log.info('stopped'),
+      (e) => log.error({ err: e }, 'error while stopping'),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => reloader.reload('SIGHUP'));
+  try {
+    await service.start();
+    reloader.watch();
+  } catch (e) {
+    log.fatal({ err: e }, 'spansift could not start');
+    await service.stop().catch(() => undefined);
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    const wait = setInterval(() => {
+      if (stopping) {
+        clearInterval(wait);
+        void stopping.then(resolve);
+      }
+    }, 50);
+  });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`spansift: ${(e as Error).stack ?? e}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,143 @@
+/**
+ * Builds queue item rows: what the labeler will see, copied out of the span when it is
+ * routed (so the page never needs the span again), plus the link back to it.
+ */
+import type { Attributes, Span } from '../../collector/model/span.js';
+import type { QueueSpec } from '../../config/queues.js';
+import { attrToString } from '../../collector/model/attributes.js';
+import { nanosToDateTime64 } from '../../collector/storage/rows.js';
+import { extractPayload } from './extract.js';
+import { keepFor } from './schema.js';
+
+export interface QueueItemRow {
+  queue: string;
+  item_id: string;
+  enqueued_at: string;
+  source: 'rule' | 'api' | 'backfill';
+  rule: string;
+  trace_id: string;
+  span_id: string;
+  idempotency_key: string;
+  payload: string;
+  target: string;
+  metadata: string;
+  keep: string;
+}
+
+/** Item columns in the order of itemValues. */
+export const ITEM_COLUMNS = [
+  'queue', 'item_id', 'enqueued_at', 'source', 'rule', 'trace_id', 'span_id', 'idempotency_key', 'payload', 'target', 'metadata', 'keep',
+] as const satisfies readonly (keyof QueueItemRow)[];
+
+/** The ClickHouse type of each of ITEM_COLUMNS (queues/schema.ts). */
+export const ITEM_COLUMN_TYPES: Record<(typeof ITEM_COLUMNS)[number], string> = {
+  queue: 'LowCardinality(String)',
+  item_id: 'String',
+  enqueued_at: 'DateTime64(3)',
+  source: 'LowCardinality(String)',
+  rule: 'String',
+  trace_id: 'String',
+  span_id: 'String',
+  idempotency_key: 'String',
+  payload: 'String',
+  target: 'String',
+  metadata: 'String',
+  keep: 'UInt64',
+};
+
+export function itemValues(row: QueueItemRow): string[] {
+  return ITEM_COLUMNS.map((c) => row[c]);
+}
+
+/** What a labeler sees of a span, after the queue's `show` and `redact`. */
+export interface ItemView {
+  source: string;
+  input?: unknown;
+  output?: unknown;
+  system?: unknown;
+  model?: string;
+  /** Chosen attributes (`attributes.<key>`, `resource.<key>` in `show`), as strings. */
+  fields?: Record<string, string>;
+}
+
+export const REDACTED = '[redacted]';
+
+function globToRegex(glob: string): RegExp {
+  return new RegExp('^' + glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+}
+
+/** Compiled once per queue per config. */
+export class QueueView {
+  private readonly redact: RegExp[];
+  private readonly parts: Set<string>;
+  private readonly attrKeys: string[];
+  private readonly resourceKeys: string[];
+
+  constructor(readonly spec: QueueSpec) {
+    this.redact = spec.redact.map(globToRegex);
+    this.parts = new Set(spec.show.filter((s) => !s.includes('.')));
+    this.attrKeys = spec.show.filter((s) => s.startsWith('attributes.')).map((s) => s.slice('attributes.'.length));
+    this.resourceKeys = spec.show.filter((s) => s.startsWith('resource.')).map((s) => s.slice('resource.'.length));
+  }
+
+  private redacted(attrs: Attributes): Attributes {
+    if (this.redact.length === 0) return attrs;
+    let out: Attributes | undefined;
+    for (const k in attrs) {
+      if (this.redact.some((r) => r.test(k))) {
+        out ??= { ...attrs };
+        out[k] = REDACTED;
+      }
+    }
+    return out ?? attrs;
+  }
+
+  view(span: Span): ItemView {
+    const attributes = this.redacted(span.attributes);
+    const s = attributes === span.attributes ? span : { ...span, attributes };
+    const p = extractPayload(s);
+    const v: ItemView = { source: p.source };
+    if (this.parts.has('input') && p.input !== undefined) v.input = p.input;
+    if (this.parts.has('output') && p.output !== undefined) v.output = p.output;
+    if (this.parts.has('system') && p.system !== undefined) v.system = p.system;
+    if (this.parts.has('model') && p.model !== undefined) v.model = p.model;
+    if (this.parts.has('attributes') && p.attributes) v.fields = { ...p.attributes };
+    if (this.attrKeys.length || this.resourceKeys.length) {
+      const resource = this.redacted(span.resource.attributes);
+      v.fields ??= {};
+      for (const k of this.attrKeys) if (k in attributes) v.fields[`attributes.${k}`] = attrToString(attributes[k]);
+      for (const k of this.resourceKeys) if (k in resource) v.fields[`resource.${k}`] = attrToString(resource[k]);
+    }
+    // Nothing recognisable and nothing chosen: the labeler still gets the attributes.
+    if (v.input === undefined && v.output === undefined && !v.fields && p.attributes) v.fields = { ...p.attributes };
+    return v;
+  }
+}
+
+export function msToDateTime64(ms: number): string {
+  return nanosToDateTime64(BigInt(Math.round(ms)) * 1_000_000n);
+}
+
+export function spanItemRow(span: Span, queue: string, itemId: string, view: ItemView, rule: string, source: 'rule' | 'backfill', now: number): QueueItemRow {
+  return {
+    queue,
+    item_id: itemId,
+    enqueued_at: msToDateTime64(now),
+    source,
+    rule,
+    trace_id: span.traceId,
+    span_id: span.spanId,
+    idempotency_key: '',
+    payload: JSON.stringify(view, jsonSafe),
+    target: 'null',
+    metadata: JSON.stringify({ service: span.resource.serviceName, span_name: span.name }),
+    keep: keepFor(now),
+  };
+}
+
+/** bigint and bytes have no JSON form of their own. */
+export function jsonSafe(_k: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  return v;
+}

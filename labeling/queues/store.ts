@@ -1,0 +1,145 @@
+/**
+ * Queue items in ClickHouse: batched inserts from the ingest path, FIFO reads and counts
+ * for the API. Reads use FINAL, so an item inserted twice (a retry, a second replica)
+ * is one item, in the place of its first insert.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { quoteIdent } from '../../collector/storage/schema.js';
+import { RowWriter, serializeRows } from '../../collector/storage/json-rows.js';
+import type { Metrics } from '../../collector/metrics.js';
+import { ITEMS_TABLE, LABELS_TABLE } from './schema.js';
+import { ITEM_COLUMNS, ITEM_COLUMN_TYPES, itemValues, type QueueItemRow } from './items.js';
+
+export interface QueueCounts {
+  total: number;
+  completed: number;
+  pending: number;
+}
+
+export interface StoredItem {
+  id: string;
+  queue: string;
+  enqueuedAt: string;
+  source: string;
+  rule: string;
+  traceId: string;
+  spanId: string;
+  idempotencyKey: string;
+  data: unknown;
+  target: unknown;
+  metadata: unknown;
+}
+
+export class QueueStore {
+  private readonly writer: RowWriter;
+  private readonly items: string;
+  private readonly labels: string;
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    database: string,
+    batch: { maxRows: number; maxDelayMs: number; concurrency: number },
+    metrics?: Metrics,
+  ) {
+    this.items = `${quoteIdent(database)}.${ITEMS_TABLE}`;
+    this.labels = `${quoteIdent(database)}.${LABELS_TABLE}`;
+    this.writer = new RowWriter(client, {
+      ...batch,
+      table: `${database}.${ITEMS_TABLE}`,
+      columns: ITEM_COLUMNS,
+      types: ITEM_COLUMN_TYPES,
+      metrics,
+      metricsTable: ITEMS_TABLE,
+    });
+  }
+
+  get batcher() {
+    return this.writer.batcher;
+  }
+
+  /** Resolves once the items are in ClickHouse. */
+  write(rows: QueueItemRow[]): Promise<void> {
+    return rows.length ? this.writer.write(serializeRows(rows.map(itemValues))) : Promise.resolve();
+  }
+
+  /** Counts per queue; an item is completed when `labelersPerItem` different labelers labeled it. */
+  async counts(labelersPerItem: Record<string, number>): Promise<Record<string, QueueCounts>> {
+    const names = Object.keys(labelersPerItem);
+    const out: Record<string, QueueCounts> = {};
+    for (const n of names) out[n] = { total: 0, completed: 0, pending: 0 };
+    if (names.length === 0) return out;
+    const rs = await this.client.query({
+      query: `
+        SELECT i.queue AS queue, count() AS total,
+               countIf(ifNull(l.labelers, 0) >= arrayElement({needed:Array(UInt32)}, indexOf({queues:Array(String)}, i.queue))) AS completed
+        FROM (SELECT DISTINCT queue, item_id FROM ${this.items} FINAL WHERE queue IN {queues:Array(String)}) AS i
+        LEFT JOIN (
+          SELECT queue, item_id, uniqExact(labeler) AS labelers FROM ${this.labels}
+          WHERE queue IN {queues:Array(String)} GROUP BY queue, item_id
+        ) AS l ON l.queue = i.queue AND l.item_id = i.item_id
+        GROUP BY i.queue`,
+      query_params: { queues: names, needed: names.map((n) => labelersPerItem[n]) },
+      format: 'JSONEachRow',
+    });
+    for (const r of await rs.json<{ queue: string; total: string | number; completed: string | number }>()) {
+      out[r.queue] = { total: Number(r.total), completed: Number(r.completed), pending: Number(r.total) - Number(r.completed) };
+    }
+    return out;
+  }
+
+  /** The item at FIFO position `position` (0-based, by enqueue time then id) and the queue's total. */
+  async itemAt(queue: string, position: number): Promise<{ item: StoredItem | undefined; total: number }> {
+    const rs = await this.client.query({
+      query: `
+        SELECT *, count() OVER () AS total FROM (
+          SELECT item_id, queue, enqueued_at, toUnixTimestamp64Milli(enqueued_at) AS enqueued_ms, source, rule, trace_id, span_id,
+                 idempotency_key, payload, target, metadata
+          FROM ${this.items} FINAL WHERE queue = {queue:String}
+        )
+        ORDER BY enqueued_at, item_id
+        LIMIT 1 OFFSET {position:UInt64}`,
+      query_params: { queue, position },
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<Record<string, string>>();
+    if (rows.length === 0) return { item: undefined, total: await this.total(queue) };
+    return { item: toItem(rows[0]), total: Number(rows[0].total) };
+  }
+
+  async total(queue: string): Promise<number> {
+    const rs = await this.client.query({
+      query: `SELECT count() AS n FROM ${this.items} FINAL WHERE queue = {queue:String}`,
+      query_params: { queue },
+      format: 'JSONEachRow',
+    });
+    return Number((await rs.json<{ n: string }>())[0]?.n ?? 0);
+  }
+
+  /** How many items of these ids exist (across all queues). */
+  async existing(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rs = await this.client.query({
+      query: `SELECT DISTINCT item_id FROM ${this.items} WHERE item_id IN {ids:Array(String)}`,
+      query_params: { ids },
+      format: 'JSONEachRow',
+    });
+    return new Set((await rs.json<{ item_id: string }>()).map((r) => r.item_id));
+  }
+}
+
+function toItem(r: Record<string, string>): StoredItem {
+  return {
+    id: r.item_id,
+    queue: r.queue,
+    // RFC 3339 in UTC, whatever the server's time zone.
+    enqueuedAt: new Date(Number(r.enqueued_ms)).toISOString(),
+    source: r.source,
+    rule: r.rule,
+    traceId: r.trace_id,
+    spanId: r.span_id,
+    idempotencyKey: r.idempotency_key,
+    data: JSON.parse(r.payload),
+    target: JSON.parse(r.target),
+    metadata: JSON.parse(r.metadata),
+  };
+}

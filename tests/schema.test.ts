@@ -1,0 +1,96 @@
+/**
+ * The schema: otel_traces has the clickhouseexporter's columns and types, migrations are
+ * idempotent, and the cluster DDL is accepted by ClickHouse's own parser with every table
+ * Replicated, every statement ON CLUSTER and the public names on Distributed tables.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { createClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import { migrate } from '../collector/storage/migrations.js';
+import { MIGRATIONS } from '../cli/migrations.js';
+import { TRACE_COLUMNS, TRACE_COLUMN_TYPES } from '../collector/storage/rows.js';
+import { ITEM_COLUMNS, ITEM_COLUMN_TYPES } from '../labeling/queues/items.js';
+
+const client = createClient({ connection: createChdbConnection({ path: ':memory:' }) as never });
+afterAll(() => client.close());
+
+const EXPORTER_COLUMNS: [string, string][] = [
+  ['Timestamp', "DateTime64(9)"],
+  ['TraceId', 'String'],
+  ['SpanId', 'String'],
+  ['ParentSpanId', 'String'],
+  ['TraceState', 'String'],
+  ['SpanName', 'LowCardinality(String)'],
+  ['SpanKind', 'LowCardinality(String)'],
+  ['ServiceName', 'LowCardinality(String)'],
+  ['ResourceAttributes', 'Map(LowCardinality(String), String)'],
+  ['ScopeName', 'String'],
+  ['ScopeVersion', 'String'],
+  ['SpanAttributes', 'Map(LowCardinality(String), String)'],
+  ['Duration', 'UInt64'],
+  ['StatusCode', 'LowCardinality(String)'],
+  ['StatusMessage', 'String'],
+  ['Events.Timestamp', 'Array(DateTime64(9))'],
+  ['Events.Name', 'Array(LowCardinality(String))'],
+  ['Events.Attributes', 'Array(Map(LowCardinality(String), String))'],
+  ['Links.TraceId', 'Array(String)'],
+  ['Links.SpanId', 'Array(String)'],
+  ['Links.TraceState', 'Array(String)'],
+  ['Links.Attributes', 'Array(Map(LowCardinality(String), String))'],
+  ['ResourceAttributeItems', 'Array(String)'],
+  ['SpanAttributeItems', 'Array(String)'],
+];
+
+async function rows<T>(query: string, query_params: Record<string, unknown> = {}): Promise<T[]> {
+  return (await client.query({ query, query_params, format: 'JSONEachRow' })).json<T>();
+}
+
+describe('schema', () => {
+  it('creates otel_traces with the clickhouseexporter columns, keys and lookup table, once', async () => {
+    const o = { database: 'single', table: 'otel_traces', ttlSeconds: 86400 * 3 };
+    expect(await migrate(client, o, MIGRATIONS)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(await migrate(client, o, MIGRATIONS)).toEqual([]);
+    const cols = await rows<{ name: string; type: string }>('SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position', { db: 'single', t: 'otel_traces' });
+    expect(cols.map((c) => [c.name, c.type])).toEqual(EXPORTER_COLUMNS);
+    // The types spansift declares in each insert's JSONCompact `meta` are the table's.
+    expect(TRACE_COLUMNS.map((c) => [c, TRACE_COLUMN_TYPES[c]])).toEqual(EXPORTER_COLUMNS.filter(([c]) => (TRACE_COLUMNS as readonly string[]).includes(c)));
+    const [t] = await rows<{ partition_key: string; sorting_key: string; primary_key: string; engine: string; create_table_query: string }>(
+      'SELECT partition_key, sorting_key, primary_key, engine, create_table_query FROM system.tables WHERE database = {db:String} AND name = {t:String}',
+      { db: 'single', t: 'otel_traces' },
+    );
+    expect(t.engine).toBe('MergeTree');
+    expect(t.partition_key).toBe('toDate(Timestamp)');
+    expect(t.sorting_key).toBe('ServiceName, SpanName, toDateTime(Timestamp), Timestamp');
+    expect(t.primary_key).toBe('ServiceName, SpanName, toDateTime(Timestamp)');
+    expect(t.create_table_query).toContain('TTL toDateTime(Timestamp) + toIntervalSecond(259200)');
+    const indexes = await rows<{ name: string }>('SELECT name FROM system.data_skipping_indices WHERE database = {db:String} AND table = {t:String} ORDER BY name', { db: 'single', t: 'otel_traces' });
+    expect(indexes.map((i) => i.name)).toEqual(['idx_duration', 'idx_lower_span_name', 'idx_res_attr_key', 'idx_res_attr_value', 'idx_span_attr_key', 'idx_span_attr_value', 'idx_trace_id']);
+    const tables = await rows<{ name: string; engine: string }>('SELECT name, engine FROM system.tables WHERE database = {db:String} ORDER BY name', { db: 'single' });
+    expect(tables).toEqual([
+      { name: 'otel_traces', engine: 'MergeTree' },
+      { name: 'otel_traces_trace_id_ts', engine: 'MergeTree' },
+      { name: 'otel_traces_trace_id_ts_mv', engine: 'MaterializedView' },
+      { name: 'spansift_labels', engine: 'MergeTree' },
+      { name: 'spansift_queue_items', engine: 'ReplacingMergeTree' },
+      { name: 'spansift_schema_migrations', engine: 'ReplacingMergeTree' },
+    ]);
+    // The item types spansift declares in its inserts' JSONCompact `meta` are the table's.
+    const itemCols = await rows<{ name: string; type: string }>('SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position', { db: 'single', t: 'spansift_queue_items' });
+    expect(itemCols.map((c) => [c.name, c.type])).toEqual(ITEM_COLUMNS.map((c) => [c, ITEM_COLUMN_TYPES[c]]));
+  });
+
+  it('writes cluster DDL that ClickHouse parses: Replicated local tables, Distributed public names, ON CLUSTER', async () => {
+    const o = { database: 'prod', table: 'otel_traces', cluster: 'my cluster', ttlSeconds: 0 };
+    const statements = MIGRATIONS.flatMap((m) => m.statements(o));
+    for (const q of statements) {
+      const [{ f }] = await rows<{ f: string }>('SELECT formatQuery({q:String}) AS f', { q });
+      expect(f).toContain("ON CLUSTER `my cluster`");
+    }
+    const creates = statements.filter((q) => q.startsWith('CREATE TABLE'));
+    const distributed = creates.filter((q) => q.includes('Distributed('));
+    const local = creates.filter((q) => !q.includes('Distributed('));
+    expect(distributed.map((q) => /`prod`\.`([^`]+)`/.exec(q)![1]).sort()).toEqual(['otel_traces', 'otel_traces_trace_id_ts', 'spansift_labels', 'spansift_queue_items']);
+    for (const q of local) expect(q).toMatch(/ENGINE = Replicated/);
+    expect(statements.find((q) => q.includes('MATERIALIZED VIEW'))).toMatch(/TO `prod`\.`otel_traces_trace_id_ts_local`[\s\S]*FROM `prod`\.`otel_traces_local`/);
+  });
+});
