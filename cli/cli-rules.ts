@@ -78,11 +78,11 @@ export async function backfillCommand(
     const cause = (e as { cause?: unknown }).cause;
     throw new CliError(`cannot reach spansift at http://${h}:${port} (ui.endpoint): ${reason(cause ?? e)}; backfill asks the running spansift, is it started with this config?`);
   }
-  const body = (await res.json()) as { matched?: number; enqueued?: number; error?: { message: string } };
+  const body = (await res.json()) as { matched?: number; enqueued?: number; would_enqueue?: number; error?: { message: string } };
   if (!res.ok) {
     out(`backfill failed: ${body.error?.message ?? res.status}`);
     return 1;
   }
-  out(opts.dryRun ? `dry run: ${body.matched} span(s) match rule "${opts.rule}"; ${body.enqueued} new item(s) would be enqueued` : `rule "${opts.rule}": ${body.matched} span(s) matched, ${body.enqueued} new item(s) enqueued (items that already existed are kept as they are)`);
+  out(opts.dryRun ? `dry run: ${body.matched} span(s) match rule "${opts.rule}"; ${body.would_enqueue} new item(s) would be enqueued` : `rule "${opts.rule}": ${body.matched} span(s) matched, ${body.enqueued} new item(s) enqueued (items that already existed are kept as they are)`);
   return 0;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `spansift` command: start, validate, help. The only place that exits the process.
+ * The `spansift` command: start, validate, rules test, backfill, users, help. The only
+ * place that exits the process.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem } from '../config/load.js';
@@ -19,6 +20,10 @@ Usage:
   spansift backfill --rule NAME --since 24h [--until T] [--dry-run] [--config FILE]
                                        route stored spans through a rule, via the running
                                        spansift's API (the dry run only counts)
+  spansift users hash                  print the hash of a password read from stdin, for
+                                       users.<name>.password_hash
+  spansift users token                 print a new API token and its digest, for
+                                       users.<name>.api_tokens
   spansift --help                      this text
 
 Options:
@@ -62,6 +67,10 @@ async function main(argv: string[]): Promise<number> {
   if (values.help || command === 'help' || !command) {
     process.stdout.write(HELP + '\n');
     return command || values.help ? 0 : 2;
+  }
+  if (command === 'users') {
+    const { usersCommand } = await import('./users.js');
+    return usersCommand(positionals[1], (s) => process.stdout.write(s + '\n'), (s) => process.stderr.write(s + '\n'));
   }
   const file = configPath(values.config);
   if (command === 'validate') {
@@ -136,7 +145,7 @@ async function start(file: string): Promise<number> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => reloader.reload('SIGHUP'));
+  process.on('SIGHUP', () => void reloader.reload('SIGHUP'));
   try {
     await service.start();
     reloader.watch();

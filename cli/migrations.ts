@@ -1,8 +1,17 @@
 /**
- * Every part's migrations, in one version sequence: the spans table's (collector) and
- * the labeling tables' (each labeling concept owns its DDL).
+ * Every part's migrations, in one version sequence: the spans table's (collector), the
+ * labeling tables' (each labeling concept owns its DDL) and the sessions' (ui-lite).
  */
 import { TRACES_MIGRATIONS, type Migration } from '../collector/storage/migrations.js';
 import { QUEUE_MIGRATIONS } from '../labeling/queues/schema.js';
+import { LABEL_MIGRATIONS } from '../labeling/labels/schema.js';
+import { LEASE_MIGRATIONS } from '../labeling/leases/schema.js';
+import { SESSION_MIGRATIONS } from '../ui-lite/auth/schema.js';
 
-export const MIGRATIONS: readonly Migration[] = [...TRACES_MIGRATIONS, ...QUEUE_MIGRATIONS];
+export const MIGRATIONS: readonly Migration[] = [
+  ...TRACES_MIGRATIONS,
+  ...QUEUE_MIGRATIONS,
+  ...LABEL_MIGRATIONS,
+  ...LEASE_MIGRATIONS,
+  ...SESSION_MIGRATIONS,
+];

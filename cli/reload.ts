@@ -22,10 +22,10 @@ export class ConfigReloader {
   ) {}
 
   /** Reloads now (from the file, unless the caller has just loaded it); true when the new config was applied. */
-  reload(reason: string, loaded?: Config): boolean {
+  async reload(reason: string, loaded?: Config): Promise<boolean> {
     try {
       const next = loaded ?? loadConfig(this.file);
-      const ignored = this.service.reload(next);
+      const ignored = await this.service.reload(next);
       if (ignored.length) this.log.warn({ sections: ignored }, 'these sections changed and need a restart to apply');
       return true;
     } catch (e) {
@@ -54,7 +54,7 @@ export class ConfigReloader {
         }
         if (text === this.last) return;
         this.last = text;
-        this.reload('file changed', loaded);
+        void this.reload('file changed', loaded);
       }, 200);
     });
     try {

@@ -25,6 +25,10 @@ import { QueueStore } from '../labeling/queues/store.js';
 import { Router, RoutingCounters, registerRoutingMetrics } from '../labeling/queues/router.js';
 import { Routing } from '../labeling/queues/routing.js';
 import { resolveAdminToken } from '../ui-lite/auth/admin-token.js';
+import { SessionStore } from '../ui-lite/auth/sessions.js';
+import { LabelStore } from '../labeling/labels/store.js';
+import { LeaseStore } from '../labeling/leases/store.js';
+import { LabelDesk } from '../labeling/desk.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -48,8 +52,13 @@ export class Service {
   private http: HttpReceiver | undefined;
   private grpc: GrpcReceiver | undefined;
   private ui: ServerType | undefined;
+  /** The UI endpoint's app (its routes are walked by the access tests). */
+  app: ReturnType<typeof createApp> | undefined;
   readonly endpoints: Endpoints = {};
   queues: QueueStore | undefined;
+  labels: LabelStore | undefined;
+  leases: LeaseStore | undefined;
+  desk: LabelDesk | undefined;
   readonly routingCounters = new RoutingCounters();
   /** The router of the config in force; `reload` swaps it. */
   router: Router;
@@ -69,12 +78,14 @@ export class Service {
    * Applies a new config's queues and rules without a restart. Other sections need one;
    * they are reported, not applied. Returns what was not applied.
    */
-  reload(next: Config): string[] {
+  async reload(next: Config): Promise<string[]> {
     const ignored = (['receivers', 'storage', 'limits', 'ui', 'data_dir'] as const).filter(
       (k) => JSON.stringify(next[k]) !== JSON.stringify(this.config[k]),
     );
+    // New queues (and queues whose labelers_per_item changed) load their state before the new config applies.
+    await this.desk?.reconfigure(next.queues).catch((e: unknown) => this.o.log.error({ err: e }, 'loading the reloaded queues failed; retrying at the next poll (they answer 503 until then)'));
     this.router = new Router({ queues: next.queues, rules: next.rules }, this.routingCounters);
-    this.config = { ...this.config, queues: next.queues, rules: next.rules, log: next.log };
+    this.config = { ...this.config, queues: next.queues, rules: next.rules, users: next.users, labeling: next.labeling, log: next.log };
     this.metrics.configReloads.inc({ outcome: 'success' });
     this.o.log.info({ rules: next.rules.length, queues: Object.keys(next.queues).length, needs_restart: ignored }, 'config reloaded');
     return ignored;
@@ -118,6 +129,12 @@ export class Service {
       { maxRows: ch.batch.max_rows, maxDelayMs: Math.max(10 * ch.batch.max_delay, 200), concurrency: ch.batch.concurrency },
       this.metrics,
     );
+    const batch = { maxRows: ch.batch.max_rows, maxDelayMs: ch.batch.max_delay, concurrency: ch.batch.concurrency };
+    this.labels = new LabelStore(this.storage.client, schema.database, batch, this.metrics);
+    this.leases = new LeaseStore(this.storage.client, schema.database, batch, log, this.metrics);
+    this.desk = new LabelDesk({ queues: this.queues, labels: this.labels, leases: this.leases, config: () => this.config, log });
+    await this.desk.start();
+    log.info({ queues: Object.keys(config.queues).length }, 'labeling queues loaded');
     const pipeline = new Pipeline(this.traces, this.admission, this.metrics, new Routing(() => this.router, this.queues));
     const tokens = new TokenSet(config.receivers.otlp.auth.bearer_tokens);
 
@@ -126,10 +143,12 @@ export class Service {
     if (admin.created) log.info({ file: admin.source }, 'created an admin token for the API; read it from this file');
     else if (admin.source !== 'config') log.info({ file: admin.source }, 'admin token for the API is in this file');
     const storage = this.storage;
-    const app = createApp({
+    const app = (this.app = createApp({
       adminToken: admin.token,
       traces: this.traces,
       queues: this.queues,
+      desk: this.desk,
+      sessions: new SessionStore(this.storage.client, schema.database),
       router: () => this.router,
       config: () => this.config,
       ping: async () => {
@@ -138,7 +157,7 @@ export class Service {
       },
       metrics: this.metrics,
       log,
-    });
+    }));
     const uiEp = splitEndpoint(config.ui.endpoint);
     this.endpoints.ui = await new Promise<AddressInfo>((resolve, reject) => {
       const server = serve({ fetch: app.fetch, hostname: uiEp.host, port: uiEp.port }, (info) => resolve(info));
@@ -172,6 +191,9 @@ export class Service {
     const ui = this.ui;
     this.ui = undefined;
     if (ui) await new Promise<void>((resolve) => ui.close(() => resolve()));
+    this.desk?.stop();
+    await this.desk?.settled();
+    await Promise.all([this.labels?.flush(), this.leases?.flush()]);
     const storage = this.storage;
     this.storage = undefined;
     if (storage && !this.o.storage) await storage.client.close();

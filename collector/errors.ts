@@ -14,12 +14,15 @@ export interface ErrorSpec {
 
 export const ERRORS = {
   BAD_REQUEST: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, retryable: false, description: 'the request body cannot be decoded' },
-  UNAUTHENTICATED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, retryable: false, description: 'missing or wrong bearer token' },
+  UNAUTHENTICATED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, retryable: false, description: 'missing or wrong bearer token, or no valid session' },
+  FORBIDDEN: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, retryable: false, description: 'the caller is known but may not do this (another queue, an admin route)' },
   NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, retryable: false, description: 'no such route or resource' },
+  CONFLICT: { http: 409, grpc: GrpcStatus.ABORTED, retryable: false, description: 'the resource is not in a state that allows this (an item leased to others)' },
   METHOD_NOT_ALLOWED: { http: 405, grpc: GrpcStatus.UNIMPLEMENTED, retryable: false, description: 'the route does not take this method' },
   BODY_TOO_LARGE: { http: 413, grpc: GrpcStatus.RESOURCE_EXHAUSTED, retryable: false, description: 'the request is larger than the configured limit' },
   UNSUPPORTED_MEDIA_TYPE: { http: 415, grpc: GrpcStatus.INVALID_ARGUMENT, retryable: false, description: 'the content type or encoding is not supported' },
   OVERLOADED: { http: 429, grpc: GrpcStatus.UNAVAILABLE, retryable: true, description: 'too much data in flight; retry after the given delay' },
+  RATE_LIMITED: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, retryable: true, description: 'too many attempts (sign-in); retry after the given delay' },
   STORAGE_UNAVAILABLE: { http: 503, grpc: GrpcStatus.UNAVAILABLE, retryable: true, description: 'ClickHouse failed with an error that may pass; nothing was acknowledged' },
   STORAGE_REJECTED: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, retryable: false, description: 'ClickHouse rejected the data itself; sending it again cannot succeed' },
   SHUTTING_DOWN: { http: 503, grpc: GrpcStatus.UNAVAILABLE, retryable: true, description: 'spansift is shutting down' },
@@ -44,6 +47,24 @@ export class SpansiftError extends Error {
   get retryable(): boolean {
     return this.spec.retryable;
   }
+}
+
+/**
+ * An error about one field of a request (`values.quality`, `position`, `where`): a 400
+ * unless another code fits better (`NOT_FOUND` for a queue that does not exist). `extra`
+ * goes into the error body beside the message (a condition's position).
+ */
+export class FieldError extends SpansiftError {
+  constructor(
+    readonly field: string,
+    message: string,
+    opts: { code?: ErrorCode; extra?: Record<string, unknown> } = {},
+  ) {
+    super(opts.code ?? 'BAD_REQUEST', message);
+    this.name = 'FieldError';
+    this.extra = opts.extra ?? {};
+  }
+  readonly extra: Record<string, unknown>;
 }
 
 /** Any thrown value as a SpansiftError; unknown errors become INTERNAL. */

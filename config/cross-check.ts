@@ -39,6 +39,15 @@ export function crossCheck(raw: unknown): PathProblem[] {
       }
     });
   }
+  const users = isObj(raw.users) ? raw.users : {};
+  for (const [name, u] of Object.entries(users)) {
+    if (!isObj(u) || !Array.isArray(u.queues)) continue;
+    u.queues.forEach((q, i) => {
+      if (typeof q === 'string' && !queueNames.has(q)) {
+        out.push({ path: ['users', name, 'queues', i], message: `unknown queue "${q}" (queues: ${[...queueNames].join(', ') || 'none defined'})` });
+      }
+    });
+  }
   if (!Array.isArray(raw.rules)) return out;
   const ruleNames = new Map<string, number>();
   raw.rules.forEach((r, i) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration, endpoint, size } from './units.js';
 import { queueSchema, ruleSchema } from './queues.js';
+import { USER_NAME, userSchema } from './users.js';
 
 /**
  * The whole spansift configuration with its defaults: the one place defaults live.
@@ -87,10 +88,28 @@ const limits = z.strictObject({
   retry_after: duration().default(1000),
 });
 
+const signIn = z.strictObject({
+  /** Failed sign-ins allowed per user name within `window` before further tries are refused. */
+  per_user: z.number().int().positive().default(10),
+  /** Failed sign-ins allowed per client address within `window`. */
+  per_address: z.number().int().positive().default(50),
+  window: duration().default(15 * 60_000),
+});
+
 const ui = z.strictObject({
   endpoint: endpoint().default('127.0.0.1:8080'),
   /** Token for the API; when unset spansift creates one under data_dir on first start. */
   admin_token: z.string().optional(),
+  /** How long a sign-in lasts. */
+  session_ttl: duration().default(12 * 3_600_000),
+  sign_in: section(signIn),
+});
+
+const labeling = z.strictObject({
+  /** How long an item handed out by `next` stays reserved for its labeler without a renewal. */
+  lease_ttl: duration().default(5 * 60_000),
+  /** How often items, labels and leases written by other replicas are read in. */
+  poll_interval: duration().default(2000),
 });
 
 const log = z.strictObject({
@@ -107,6 +126,10 @@ export const configSchema = z.strictObject({
   log: section(log),
   /** Labeling queues by name. */
   queues: z.preprocess((v) => v ?? {}, z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'queue names: letters, digits, _ . - only'), queueSchema)),
+  /** Labeling: leases and the next-item index. */
+  labeling: section(labeling),
+  /** People and scripts that use the page and the API, by name. */
+  users: z.preprocess((v) => v ?? {}, z.record(z.string().regex(USER_NAME, 'user names: letters, digits, _ . @ - only, at most 64'), userSchema)),
   /** Routing rules, tried for every span. */
   rules: z.preprocess((v) => v ?? [], z.array(ruleSchema)),
 });

@@ -18,11 +18,11 @@ interface Run {
   stderr: string;
 }
 
-/** Runs `spansift ARGS` from the project root, with no SPANSIFT_* variables but those given. */
-function spansift(args: string[], env: Record<string, string> = {}): Promise<Run> {
+/** Runs `spansift ARGS` from the project root, with no SPANSIFT_* variables but those given, and `stdin` piped in. */
+function spansift(args: string[], env: Record<string, string> = {}, stdin = ''): Promise<Run> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPANSIFT_') && !k.startsWith('CLICKHOUSE_')));
   return new Promise((done) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       ['--import', 'tsx', 'cli/main.ts', ...args],
       { cwd: ROOT, env: { ...clean, ...env }, timeout: 60_000 },
@@ -31,6 +31,7 @@ function spansift(args: string[], env: Record<string, string> = {}): Promise<Run
         done({ code, stdout, stderr });
       },
     );
+    child.stdin!.end(stdin);
   });
 }
 
@@ -229,5 +230,52 @@ describe('spansift rules test and backfill: problems in one line, exit 1', () =>
     r = await spansift(['backfill', '--config', down, '--rule', 'x', '--since', '1h']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(`spansift: cannot reach spansift at http://127.0.0.1:${port} (ui.endpoint): connect ECONNREFUSED 127.0.0.1:${port}; backfill asks the running spansift, is it started with this config?`);
+  });
+});
+
+describe('spansift users', () => {
+  it('hash prints a hash of the password on stdin that signs in, and that validate accepts', async () => {
+    const r = await spansift(['users', 'hash'], {}, 'correct horse\n');
+    expect(r.code).toBe(0);
+    const hash = r.stdout.trim();
+    expect(hash).toMatch(/^\$scrypt\$ln=15,r=8,p=1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+    expect(hash).not.toContain('correct horse');
+    const { verifyPassword } = await import('../ui-lite/auth/passwords.js');
+    expect(await verifyPassword('correct horse', hash)).toBe(true);
+    expect(await verifyPassword('correct horse\n', hash)).toBe(false);
+    const dir = mkdtempSync(join(tmpdir(), 'spansift-cli-'));
+    const file = join(dir, 'users.yaml');
+    writeFileSync(file, `users:\n  ann:\n    role: admin\n    password_hash: '${hash}'\n`);
+    expect((await spansift(['validate', '--config', file])).code).toBe(0);
+  });
+
+  it('hash refuses an empty stdin', async () => {
+    const r = await spansift(['users', 'hash'], {}, '');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no password on stdin');
+  });
+
+  it('token prints a token and the digest to configure, never the same twice', async () => {
+    const [a, b] = await Promise.all([spansift(['users', 'token']), spansift(['users', 'token'])]);
+    const parse = (s: string) => Object.fromEntries(s.trim().split('\n').map((l) => l.split(/:\s+/, 2) as [string, string]));
+    const ta = parse(a.stdout);
+    expect(ta.token).toMatch(/^sst_[A-Za-z0-9_-]{32}$/);
+    expect(ta.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const { tokenDigest } = await import('../ui-lite/auth/passwords.js');
+    expect(tokenDigest(ta.token)).toBe(ta.digest);
+    expect(parse(b.stdout).token).not.toBe(ta.token);
+  });
+
+  it('validate refuses a plain password or token in users, naming the key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spansift-cli-'));
+    const file = join(dir, 'plain.yaml');
+    writeFileSync(file, 'queues:\n  q:\n    labels: [{name: ok, type: boolean}]\nusers:\n  ann:\n    role: labeler\n    queues: [q, nope]\n    password_hash: hunter2\n  bot:\n    role: labeler\n    api_tokens: [my-token]\n  eve:\n    role: root\n');
+    const r = await spansift(['validate', '--config', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file}:7:17: users.ann.queues.1: unknown queue "nope" (queues: q)`);
+    expect(r.stderr).toContain('users.ann.password_hash: expected a hash from `spansift users hash`');
+    expect(r.stderr).toContain('users.bot.api_tokens.0: expected a digest from `spansift users token`');
+    expect(r.stderr).toContain('users.eve.role:');
+    expect(r.stderr).toContain('users.eve: a user needs a password_hash or at least one api_tokens digest');
   });
 });

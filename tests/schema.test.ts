@@ -70,9 +70,12 @@ describe('schema', () => {
       { name: 'otel_traces', engine: 'MergeTree' },
       { name: 'otel_traces_trace_id_ts', engine: 'MergeTree' },
       { name: 'otel_traces_trace_id_ts_mv', engine: 'MaterializedView' },
+      { name: 'spansift_label_events', engine: 'ReplacingMergeTree' },
       { name: 'spansift_labels', engine: 'MergeTree' },
+      { name: 'spansift_leases', engine: 'MergeTree' },
       { name: 'spansift_queue_items', engine: 'ReplacingMergeTree' },
       { name: 'spansift_schema_migrations', engine: 'ReplacingMergeTree' },
+      { name: 'spansift_sessions', engine: 'ReplacingMergeTree' },
     ]);
     // The item types spansift declares in its inserts' JSONCompact `meta` are the table's.
     const itemCols = await rows<{ name: string; type: string }>('SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position', { db: 'single', t: 'spansift_queue_items' });
@@ -85,11 +88,15 @@ describe('schema', () => {
     for (const q of statements) {
       const [{ f }] = await rows<{ f: string }>('SELECT formatQuery({q:String}) AS f', { q });
       expect(f).toContain("ON CLUSTER `my cluster`");
+      // Columns are added to the Distributed front as well as the table under it; indexes only below.
+      if (q.startsWith('ALTER TABLE') && q.includes('ADD INDEX')) expect(q).toMatch(/^ALTER TABLE `prod`\.`[a-z_]+_local`/);
     }
     const creates = statements.filter((q) => q.startsWith('CREATE TABLE'));
     const distributed = creates.filter((q) => q.includes('Distributed('));
     const local = creates.filter((q) => !q.includes('Distributed('));
-    expect(distributed.map((q) => /`prod`\.`([^`]+)`/.exec(q)![1]).sort()).toEqual(['otel_traces', 'otel_traces_trace_id_ts', 'spansift_labels', 'spansift_queue_items']);
+    expect(distributed.map((q) => /`prod`\.`([^`]+)`/.exec(q)![1]).sort()).toEqual([
+      'otel_traces', 'otel_traces_trace_id_ts', 'spansift_label_events', 'spansift_labels', 'spansift_leases', 'spansift_queue_items', 'spansift_sessions',
+    ]);
     for (const q of local) expect(q).toMatch(/ENGINE = Replicated/);
     expect(statements.find((q) => q.includes('MATERIALIZED VIEW'))).toMatch(/TO `prod`\.`otel_traces_trace_id_ts_local`[\s\S]*FROM `prod`\.`otel_traces_local`/);
   });

@@ -49,10 +49,10 @@ const RULES = [
   { name: 'laminar-support', when: 'HasPrefix(name, "support_") and attributes["lmnr.span.input"] != nil', route_to: 'laminar' },
 ];
 
-/** The tool-using weather conversation every SDK records, as a labeler should see it. */
+/** The tool-using weather conversation every SDK records, as a labeler should see it: the leading system message apart. */
 const WEATHER_CHAT = {
+  system: 'You are a weather bot.',
   input: [
-    { role: 'system', content: 'You are a weather bot.' },
     { role: 'user', content: 'Weather in Paris, then Lyon?' },
     { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
     { role: 'tool', content: '18°C and sunny', tool_call_id: 'call_1' },
@@ -258,10 +258,8 @@ describe('@traceloop/node-server-sdk → OTLP/HTTP → spansift', () => {
     expect(item.data).toStrictEqual({
       source: 'gen_ai.indexed',
       model: 'gpt-4o-mini',
-      input: [
-        { role: 'system', content: 'You answer order questions. Facts: {"orderId":"A-17","status":"shipped"}' },
-        { role: 'user', content: 'Where is my order A-17?' },
-      ],
+      system: 'You answer order questions. Facts: {"orderId":"A-17","status":"shipped"}',
+      input: [{ role: 'user', content: 'Where is my order A-17?' }],
       output: [{ role: 'assistant', content: 'Order A-17 has shipped. "Soon" </script> ✓' }],
     });
   });

@@ -39,6 +39,11 @@ export function nanosToDateTime64(ns: bigint): string {
   return `${s}.${frac}`;
 }
 
+/** Milliseconds since the epoch as DateTime64 text. */
+export function msToDateTime64(ms: number): string {
+  return nanosToDateTime64(BigInt(Math.round(ms)) * 1_000_000n);
+}
+
 /** otel_traces columns in the order of `spanToValues`. */
 export const TRACE_COLUMNS = [
   'Timestamp', 'TraceId', 'SpanId', 'ParentSpanId', 'TraceState', 'SpanName', 'SpanKind', 'ServiceName',

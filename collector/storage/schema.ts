@@ -46,6 +46,16 @@ ENGINE = Distributed(${quoteIdent(o.cluster)}, ${db}, ${quoteIdent(local)}, ${sh
   ];
 }
 
+/**
+ * `ALTER TABLE` statements for a table made by `clustered`: on the table that holds the
+ * rows, and (for column changes) on its Distributed front too, whose columns must match.
+ */
+export function alterClustered(o: SchemaOptions, name: string, clauses: string[], front: boolean): string[] {
+  const db = quoteIdent(o.database);
+  const targets = o.cluster ? [`${name}_local`, ...(front ? [name] : [])] : [name];
+  return targets.map((t) => `ALTER TABLE ${db}.${quoteIdent(t)}${onCluster(o)} ${clauses.join(', ')}`);
+}
+
 /** The table that holds the rows: `<name>_local` in a cluster, else `<name>`. */
 export function storageName(o: SchemaOptions, name: string): string {
   return o.cluster ? `${name}_local` : name;

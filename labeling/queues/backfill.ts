@@ -10,13 +10,15 @@ import { storedToSpan } from '../../collector/storage/stored-span.js';
 import type { QueueStore } from './store.js';
 import { Router } from './router.js';
 import { compileCondition } from '../../processors/condition/index.js';
-import { SpansiftError } from '../../collector/errors.js';
+import { FieldError } from '../../collector/errors.js';
 
 export interface BackfillResult {
   rule: string;
   matched: number;
-  /** Items that did not exist before (a second backfill over the same spans enqueues 0). */
+  /** Items written that did not exist before (a second backfill over the same spans enqueues 0; a dry run 0). */
   enqueued: number;
+  /** In a dry run: the items that did not exist and would be written. */
+  wouldEnqueue?: number;
   dryRun: boolean;
 }
 
@@ -30,23 +32,23 @@ export async function backfill(
   dryRun: boolean,
 ): Promise<BackfillResult> {
   const rule = config.rules.find((r) => r.name === ruleName);
-  if (!rule) throw Object.assign(new SpansiftError('NOT_FOUND', `no rule named "${ruleName}"`), { field: 'rule' });
+  if (!rule) throw new FieldError('rule', `no rule named "${ruleName}"`, { code: 'NOT_FOUND' });
   const router = new Router({ queues: config.queues, rules: [{ ...rule, enabled: true, rate_limit: undefined }] });
   const where = compileCondition(rule.when).sql;
   let until = range.untilNs;
   let matched = 0;
-  let enqueued = 0;
+  let fresh = 0;
   const seen = new Set<string>();
   for (;;) {
     const page = await stores.traces.search(where, range.sinceNs, until, PAGE);
-    const fresh = page.filter((s) => !seen.has(`${s.traceId}/${s.spanId}`));
-    for (const s of fresh) seen.add(`${s.traceId}/${s.spanId}`);
-    matched += fresh.length;
-    const routed = router.route(fresh.map(storedToSpan), Date.now(), 'backfill');
+    const unseen = page.filter((s) => !seen.has(`${s.traceId}/${s.spanId}`));
+    for (const s of unseen) seen.add(`${s.traceId}/${s.spanId}`);
+    matched += unseen.length;
+    const routed = router.route(unseen.map(storedToSpan), Date.now(), 'backfill');
     // Items that exist already (routed live, or by an earlier backfill) are not new.
     const existing = await stores.queues.existing(routed.map((i) => i.item_id));
     const items = routed.filter((i) => !existing.has(i.item_id));
-    enqueued += items.length;
+    fresh += items.length;
     if (!dryRun && items.length) {
       const written = stores.queues.write(items);
       stores.queues.batcher.kick();
@@ -56,5 +58,5 @@ export async function backfill(
     // Pages walk back in time; the next one ends where this one's oldest span starts (inclusive, `seen` drops repeats).
     until = BigInt(page[page.length - 1].startTimeUnixNano) + 1n;
   }
-  return { rule: ruleName, matched, enqueued, dryRun };
+  return dryRun ? { rule: ruleName, matched, enqueued: 0, wouldEnqueue: fresh, dryRun } : { rule: ruleName, matched, enqueued: fresh, dryRun };
 }

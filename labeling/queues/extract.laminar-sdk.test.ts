@@ -55,6 +55,9 @@ beforeAll(async () => {
     return { role: 'assistant', content: null, tool_calls: [{ id: 'call_2', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lyon"}' } }] };
   }, MESSAGES);
 
+  // A function called without arguments: its input is recorded as `{}`.
+  await observe({ name: 'no_arguments' }, async () => 'done');
+
   // A synchronous string result is recorded raw (not JSON).
   observe({ name: 'translate' }, (text: string) => `Bonjour (${text})`, 'good morning');
 
@@ -68,7 +71,8 @@ afterAll(async () => {
 
 describe('@lmnr-ai/lmnr spans, as spansift receives them', () => {
   it('produces the spans and attribute keys this test relies on', () => {
-    expect(spans.map((s) => s.name).sort()).toStrictEqual(['add', 'answer_question', 'chat_completion', 'lookup_order', 'translate']);
+    expect(spans.map((s) => s.name).sort()).toStrictEqual(['add', 'answer_question', 'chat_completion', 'lookup_order', 'no_arguments', 'translate']);
+    expect(byName(spans, 'no_arguments').attributes['lmnr.span.input']).toBe('{}');
     for (const s of spans) expect(Object.keys(s.attributes)).toEqual(expect.arrayContaining(['lmnr.span.input', 'lmnr.span.output', 'lmnr.span.path']));
     expect(byName(spans, 'chat_completion').attributes).toMatchObject({ 'lmnr.span.type': 'LLM', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.system': 'openai' });
     expect(byName(spans, 'answer_question').attributes['lmnr.span.input']).toBe('["Where is my order \\"A-17\\"? </script>"]');
@@ -90,12 +94,16 @@ describe('@lmnr-ai/lmnr spans, as spansift receives them', () => {
     expect(extractPayload(byName(spans, 'add'))).toMatchObject({ source: 'laminar', input: [2, 3], output: '5' });
   });
 
-  it('an LLM span: structured messages with content parts, tool calls and tool answers', () => {
+  it('a function called without arguments has no input', () => {
+    expect(extractPayload(byName(spans, 'no_arguments'))).toStrictEqual({ source: 'laminar', input: undefined, output: 'done' });
+  });
+
+  it('an LLM span: structured messages with content parts, tool calls and tool answers; the system message apart', () => {
     expect(extractPayload(byName(spans, 'chat_completion'))).toStrictEqual({
       source: 'laminar',
       model: 'gpt-4o',
+      system: 'You are a weather bot.',
       input: [
-        { role: 'system', content: 'You are a weather bot.' },
         { role: 'user', content: 'Weather in Paris, then Lyon?\n[image]' },
         { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
         { role: 'tool', content: '18°C and sunny', tool_call_id: 'call_1' },

@@ -135,20 +135,20 @@ describe('@arizeai/openinference-core spans, as spansift receives them', () => {
     });
   });
 
-  it('traceLLM + getLLMAttributes: messages win over input.value / output.value, in numeric order', () => {
+  it('traceLLM + getLLMAttributes: messages win over input.value / output.value, in numeric order; the system message apart', () => {
     const p = extractPayload(byName(spans, 'chat_completion'));
     expect(p.source).toBe('openinference');
     // getLLMAttributes({responseModelName}) in processOutput overwrites llm.model_name with the response's model.
     expect(p.model).toBe('gpt-4o-2024-08-06');
+    expect(p.system).toBe('You are a weather bot.');
     const input = p.input as Message[];
-    expect(input).toHaveLength(13);
-    expect(input.slice(0, 4)).toStrictEqual([
-      { role: 'system', content: 'You are a weather bot.' },
+    expect(input).toHaveLength(12);
+    expect(input.slice(0, 3)).toStrictEqual([
       { role: 'user', content: 'Weather in Paris, then Lyon?\n[image]' },
       { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
       { role: 'tool', content: '18°C and sunny', tool_call_id: 'call_1' },
     ]);
-    expect(input.slice(4).map((m) => m.content)).toStrictEqual(HISTORY.map((m) => m.content));
+    expect(input.slice(3).map((m) => m.content)).toStrictEqual(HISTORY.map((m) => m.content));
     expect(p.output).toStrictEqual([{ role: 'assistant', content: '', tool_calls: [{ id: 'call_2', name: 'get_weather', arguments: '{"city":"Lyon"}' }] }]);
   });
 

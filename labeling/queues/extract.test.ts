@@ -36,7 +36,8 @@ describe('laminar', () => {
       'lmnr.span.input': json([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }]),
       'lmnr.span.output': json({ role: 'assistant', content: 'Hello!' }),
     }, {
-      input: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }],
+      system: 'Be brief.',
+      input: [{ role: 'user', content: 'Hi' }],
       output: [{ role: 'assistant', content: 'Hello!' }],
     }],
     ['a function with one object argument and a string result', {
@@ -85,7 +86,8 @@ describe('laminar', () => {
       'lmnr.span.input': json([{ role: 'system', content: 's' }, { content: 'no role' }]),
       'lmnr.span.output': json([{ role: '', content: 'empty role' }, { role: 'x', content: '' }]),
     }, {
-      input: [{ role: 'system', content: 's' }, { role: 'user', content: 'no role' }],
+      system: 's',
+      input: [{ role: 'user', content: 'no role' }],
       output: [{ role: 'assistant', content: 'empty role' }, { role: 'x', content: '' }],
     }],
     ['an array of objects without any role is a value, not a chat', {
@@ -94,6 +96,8 @@ describe('laminar', () => {
     ['a message name is kept', { 'lmnr.span.input': json([{ role: 'user', name: 'alice', content: 'hi' }]) }, {
       input: [{ role: 'user', name: 'alice', content: 'hi' }],
     }],
+    ['a function called without arguments ({}) has no input', { 'lmnr.span.input': '{}', 'lmnr.span.output': json('ok') }, { input: undefined, output: 'ok' }],
+    ['an empty argument list has no input', { 'lmnr.span.input': '[]' }, { input: undefined }],
   ])('%s', (_name, attrs, expected) => {
     expect(extract(attrs)).toMatchObject({ source: 'laminar', ...expected });
   });
@@ -209,8 +213,8 @@ describe('gen_ai.indexed', () => {
     })).toStrictEqual({
       source: 'gen_ai.indexed',
       model: 'gpt-4o-mini',
+      system: 'Be brief.',
       input: [
-        { role: 'system', content: 'Be brief.' },
         { role: 'user', content: 'Weather in Paris?' },
         { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
         { role: 'tool', content: '18°C', tool_call_id: 'call_1' },
@@ -287,8 +291,8 @@ describe('openinference', () => {
     expect(p).toStrictEqual({
       source: 'openinference',
       model: 'claude-3-5-sonnet',
+      system: 'Be brief.',
       input: [
-        { role: 'system', content: 'Be brief.' },
         { role: 'user', content: 'What is this?\n[image]' },
         { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', name: 'lookup', arguments: '{"q":"cat"}' }] },
         { role: 'tool', content: 'a cat', name: 'lookup', tool_call_id: 'call_1' },
@@ -335,6 +339,13 @@ describe('traceloop', () => {
     }],
     ['both kept as they are', { 'traceloop.entity.input': json({ args: [1], kwargs: { b: 2 } }) }, { input: { args: [1], kwargs: { b: 2 } } }],
     ['no arguments', { 'traceloop.entity.input': json({ args: [], kwargs: {} }) }, { input: undefined }],
+    ['no arguments, args and kwargs left out or null', { 'traceloop.entity.input': json({ args: null, kwargs: null }) }, { input: undefined }],
+    ['one array argument (JS SDK: recorded as kwargs) holding chat messages', {
+      'traceloop.entity.input': json({ args: [], kwargs: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hi' }] }),
+    }, { system: 'Be brief.', input: [{ role: 'user', content: 'hi' }] }],
+    ['one Date argument (JS SDK: its JSON text as kwargs)', { 'traceloop.entity.input': json({ args: [], kwargs: '2025-01-02T03:04:05.000Z' }) }, {
+      input: '2025-01-02T03:04:05.000Z',
+    }],
     ['LangChain inputs / outputs wrappers', {
       'traceloop.entity.input': json({ inputs: { question: 'q' }, tags: [], metadata: {}, kwargs: {} }),
       'traceloop.entity.output': json({ outputs: { answer: 'a' }, kwargs: {} }),
@@ -349,6 +360,97 @@ describe('traceloop', () => {
     }],
   ])('%s', (_name, attrs, expected) => {
     expect(extract(attrs)).toMatchObject({ source: 'traceloop', ...expected });
+  });
+});
+
+describe('system prompt sent as the first messages of a chat input', () => {
+  const sys = (content: string, role = 'system') => ({ role, content });
+  const user = (content: string) => ({ role: 'user', content });
+
+  it.each<[string, Attributes, Partial<Payload>]>([
+    ['gen_ai.messages: a leading system message', {
+      'gen_ai.input.messages': json([{ role: 'system', parts: [{ type: 'text', content: 'Be brief.' }] }, { role: 'user', parts: [{ type: 'text', content: 'Hi' }] }]),
+    }, { source: 'gen_ai.messages', system: 'Be brief.', input: [user('Hi')] }],
+    ['gen_ai.indexed: gen_ai.prompt.0.role = system', {
+      'gen_ai.prompt.0.role': 'system', 'gen_ai.prompt.0.content': 'Be brief.', 'gen_ai.prompt.1.role': 'user', 'gen_ai.prompt.1.content': 'Hi',
+    }, { source: 'gen_ai.indexed', system: 'Be brief.', input: [user('Hi')] }],
+    ['openinference: llm.input_messages.0.message.role = system', {
+      'llm.input_messages.0.message.role': 'system', 'llm.input_messages.0.message.content': 'Be brief.',
+      'llm.input_messages.1.message.role': 'user', 'llm.input_messages.1.message.content': 'Hi',
+    }, { source: 'openinference', system: 'Be brief.', input: [user('Hi')] }],
+    ['openinference: a chat request as input.value', {
+      'input.value': json({ messages: [sys('Be brief.'), user('Hi')] }), 'input.mime_type': 'application/json',
+    }, { source: 'openinference', system: 'Be brief.', input: [user('Hi')] }],
+    ['traceloop: messages as keyword arguments', {
+      'traceloop.entity.input': json({ args: [], kwargs: { messages: [sys('Be brief.'), user('Hi')] } }),
+    }, { source: 'traceloop', system: 'Be brief.', input: [user('Hi')] }],
+    ['several leading system and developer messages are joined with a blank line', {
+      'lmnr.span.input': json([sys('You are a bot.'), sys('Answer in French.', 'developer'), user('Hi')]),
+    }, { system: 'You are a bot.\n\nAnswer in French.', input: [user('Hi')] }],
+    ['a system message after another message stays in place', {
+      'lmnr.span.input': json([sys('S1'), user('Hi'), sys('S2'), user('Bye')]),
+    }, { system: 'S1', input: [user('Hi'), sys('S2'), user('Bye')] }],
+    ['separate gen_ai.system_instructions come first, the messages after', {
+      'gen_ai.system_instructions': json([{ type: 'text', content: 'Given apart.' }]),
+      'gen_ai.input.messages': json([{ role: 'system', parts: [{ type: 'text', content: 'In the messages.' }] }, { role: 'user', parts: [{ type: 'text', content: 'Hi' }] }]),
+    }, { system: 'Given apart.\n\nIn the messages.', input: [user('Hi')] }],
+    ['the same text given apart and as a message is shown once', {
+      'gen_ai.system_instructions': 'Same.',
+      'gen_ai.input.messages': json([
+        { role: 'system', parts: [{ type: 'text', content: 'Other.' }] },
+        { role: 'system', parts: [{ type: 'text', content: 'Same.' }] },
+        { role: 'user', parts: [{ type: 'text', content: 'Hi' }] },
+      ]),
+    }, { system: 'Same.\n\nOther.', input: [user('Hi')] }],
+    ['gen_ai.system_instructions beside another convention', {
+      'gen_ai.system_instructions': 'Given apart.', 'lmnr.span.input': json([sys('In the messages.'), user('Hi')]),
+    }, { source: 'laminar', system: 'Given apart.\n\nIn the messages.', input: [user('Hi')] }],
+    ['an input that is only a system prompt becomes no input', { 'lmnr.span.input': json([sys('Only this.')]), 'lmnr.span.output': json('ok') }, {
+      system: 'Only this.', input: undefined, output: 'ok',
+    }],
+    ['an empty system message is dropped without adding text', { 'lmnr.span.input': json([sys(''), user('Hi')]) }, { system: undefined, input: [user('Hi')] }],
+    ['moving stops at a system message with a name (system is only text)', {
+      'lmnr.span.input': json([sys('S0'), { role: 'system', name: 'rules', content: 'S1' }, user('Hi')]),
+    }, { system: 'S0', input: [{ role: 'system', name: 'rules', content: 'S1' }, user('Hi')] }],
+    ['output messages are never moved', {
+      'lmnr.span.input': json([sys('S'), user('Hi')]), 'lmnr.span.output': json([sys('S'), { role: 'assistant', content: 'A' }]),
+    }, { system: 'S', input: [user('Hi')], output: [sys('S'), { role: 'assistant', content: 'A' }] }],
+  ])('%s', (_name, attrs, expected) => {
+    const p = extract(attrs);
+    for (const [k, v] of Object.entries(expected)) expect(p[k as keyof Payload], k).toStrictEqual(v);
+  });
+
+  it('keeps tool calls, tool answers and names of the messages that stay', () => {
+    const p = extract({
+      'gen_ai.prompt.0.role': 'developer',
+      'gen_ai.prompt.0.content': 'Use tools.',
+      'gen_ai.prompt.1.role': 'assistant',
+      'gen_ai.prompt.1.tool_calls.0.id': 'c1',
+      'gen_ai.prompt.1.tool_calls.0.name': 'f',
+      'gen_ai.prompt.1.tool_calls.0.arguments': '{}',
+      'gen_ai.prompt.2.role': 'tool',
+      'gen_ai.prompt.2.tool_call_id': 'c1',
+      'gen_ai.prompt.2.content': 'done',
+    });
+    expect(p).toStrictEqual({
+      source: 'gen_ai.indexed',
+      system: 'Use tools.',
+      input: [
+        { role: 'assistant', content: '', tool_calls: [{ id: 'c1', name: 'f', arguments: '{}' }] },
+        { role: 'tool', content: 'done', tool_call_id: 'c1' },
+      ],
+      output: undefined,
+    });
+  });
+});
+
+describe('traceloop: one JS argument of type object that is not a plain object, recorded as kwargs', () => {
+  const input = (kwargs: unknown) => extract({ 'traceloop.entity.input': json({ args: [], kwargs }) }).input;
+  it('is the argument: an array that is not a chat stays the array (a system-looking first element stays too); an empty one is no input', () => {
+    expect(input([1, 2])).toStrictEqual([1, 2]);
+    expect(input([{ role: 'system', content: 'S' }, 5])).toStrictEqual([{ role: 'system', content: 'S' }, 5]);
+    expect(input([])).toBeUndefined();
+    expect(input(null)).toBeUndefined();
   });
 });
 

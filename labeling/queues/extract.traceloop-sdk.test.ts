@@ -110,6 +110,24 @@ beforeAll(async () => {
     ],
   });
 
+  // A developer and a system message first, a system reminder later in the conversation.
+  await openai.create({
+    model: 'gpt-4o',
+    messages: [
+      { role: 'developer', content: 'Answer in French.' },
+      { role: 'system', content: 'You are a weather bot.' },
+      { role: 'user', content: 'Weather in Paris?' },
+      { role: 'system', content: 'Reminder: metric units.' },
+      { role: 'user', content: 'And in Lyon?' },
+    ],
+  });
+
+  // A workflow whose one argument is the chat messages (an array: the JS SDK records it as kwargs).
+  await traceloop.withWorkflow({ name: 'chat_turn' }, async (messages: { role: string; content: string }[]) => `${messages.length} messages`, [
+    { role: 'system', content: 'You answer order questions.' },
+    { role: 'user', content: 'Where is my order A-17?' },
+  ]);
+
   const anthropic = new FakeAnthropicModule.Anthropic.Messages();
   await anthropic.create({
     model: 'claude-sonnet-4-20250514',
@@ -128,7 +146,12 @@ beforeAll(async () => {
 
 describe('@traceloop/node-server-sdk spans, as spansift receives them', () => {
   it('produces the spans and attribute keys this test relies on', () => {
-    expect(spans.map((s) => s.name).sort()).toStrictEqual(['chat claude-sonnet-4-20250514', 'chat gpt-4o-mini', 'lookup_order.task', 'openai.chat', 'support_chat.workflow']);
+    expect(spans.map((s) => s.name).sort()).toStrictEqual([
+      'chat claude-sonnet-4-20250514', 'chat gpt-4o', 'chat gpt-4o-mini', 'chat_turn.workflow', 'lookup_order.task', 'openai.chat', 'support_chat.workflow',
+    ]);
+    expect(byName(spans, 'chat_turn.workflow').attributes['traceloop.entity.input']).toBe(
+      '{"args":[],"kwargs":[{"role":"system","content":"You answer order questions."},{"role":"user","content":"Where is my order A-17?"}]}',
+    );
     expect(Object.keys(byName(spans, 'support_chat.workflow').attributes)).toEqual(expect.arrayContaining(['traceloop.entity.input', 'traceloop.entity.output', 'traceloop.span.kind']));
     expect(Object.keys(byName(spans, 'openai.chat').attributes)).toEqual(expect.arrayContaining([
       'gen_ai.prompt.0.role', 'gen_ai.prompt.0.content', 'gen_ai.prompt.11.content', 'gen_ai.completion.0.role', 'gen_ai.completion.0.content', 'gen_ai.completion.0.finish_reason', 'gen_ai.request.model',
@@ -153,30 +176,53 @@ describe('@traceloop/node-server-sdk spans, as spansift receives them', () => {
     });
   });
 
-  it('withLLMCall: indexed prompts in numeric order, multi-part content, the completion', () => {
+  it('withWorkflow: one array argument (the chat messages), recorded as kwargs; the system prompt apart', () => {
+    expect(extractPayload(byName(spans, 'chat_turn.workflow'))).toStrictEqual({
+      source: 'traceloop',
+      system: 'You answer order questions.',
+      input: [{ role: 'user', content: 'Where is my order A-17?' }],
+      output: '2 messages',
+    });
+  });
+
+  it('withLLMCall: indexed prompts in numeric order, multi-part content, the completion; gen_ai.prompt.0 (system) is the system prompt', () => {
     const p = extractPayload(byName(spans, 'openai.chat'));
     expect(p.source).toBe('gen_ai.indexed');
     expect(p.model).toBe('gpt-4o-mini');
+    expect(p.system).toBe('You answer order questions. Order facts: {"status":"shipped","orderId":"A-17"}');
     const input = p.input as { role: string; content: string }[];
-    expect(input).toHaveLength(12);
-    expect(input.slice(0, 3)).toStrictEqual([
-      { role: 'system', content: 'You answer order questions. Order facts: {"status":"shipped","orderId":"A-17"}' },
+    expect(input).toHaveLength(11);
+    expect(input.slice(0, 2)).toStrictEqual([
       { role: 'user', content: 'Where is my order A-17?' },
       { role: 'user', content: 'Here is my receipt:\n[image]' },
     ]);
-    expect(input.slice(3).map((m) => m.content)).toStrictEqual(Array.from({ length: 9 }, (_, i) => `turn ${i + 3}`));
+    expect(input.slice(2).map((m) => m.content)).toStrictEqual(Array.from({ length: 9 }, (_, i) => `turn ${i + 3}`));
     expect(p.output).toStrictEqual([{ role: 'assistant', content: 'Your order A-17 has shipped. "Soon" </script> ✓' }]);
   });
 
-  it('OpenAI instrumentation: gen_ai.input/output.messages with tool calls and tool answers', () => {
+  it('OpenAI instrumentation: gen_ai.input/output.messages with tool calls and tool answers; the system message apart', () => {
     expect(extractPayload(byName(spans, 'chat gpt-4o-mini'))).toStrictEqual({
       source: 'gen_ai.messages',
       model: 'gpt-4o-mini',
+      system: 'You are a weather bot.',
       input: [
-        { role: 'system', content: 'You are a weather bot.' },
         { role: 'user', content: 'Weather in Paris, then Lyon?\n[image]' },
         { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
         { role: 'tool', content: '18°C and sunny', tool_call_id: 'call_1' },
+      ],
+      output: [{ role: 'assistant', content: 'Checking the weather.', tool_calls: [{ id: 'call_2', name: 'get_weather', arguments: '{"city":"Lyon"}' }] }],
+    });
+  });
+
+  it('OpenAI instrumentation: leading developer and system messages joined into system; a later system message stays', () => {
+    expect(extractPayload(byName(spans, 'chat gpt-4o'))).toStrictEqual({
+      source: 'gen_ai.messages',
+      model: 'gpt-4o',
+      system: 'Answer in French.\n\nYou are a weather bot.',
+      input: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'system', content: 'Reminder: metric units.' },
+        { role: 'user', content: 'And in Lyon?' },
       ],
       output: [{ role: 'assistant', content: 'Checking the weather.', tool_calls: [{ id: 'call_2', name: 'get_weather', arguments: '{"city":"Lyon"}' }] }],
     });

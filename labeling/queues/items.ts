@@ -5,7 +5,7 @@
 import type { Attributes, Span } from '../../collector/model/span.js';
 import type { QueueSpec } from '../../config/queues.js';
 import { attrToString } from '../../collector/model/attributes.js';
-import { nanosToDateTime64 } from '../../collector/storage/rows.js';
+import { msToDateTime64 } from '../../collector/storage/rows.js';
 import { extractPayload } from './extract.js';
 import { keepFor } from './schema.js';
 
@@ -58,7 +58,14 @@ export interface ItemView {
   model?: string;
   /** Chosen attributes (`attributes.<key>`, `resource.<key>` in `show`), as strings. */
   fields?: Record<string, string>;
+  /**
+   * When the span had no input (output) of its own: the id of the descendant span, in the same
+   * export and trace, whose chat input (output) is shown instead (with its system prompt, for input).
+   */
+  from_span?: { input?: string; output?: string };
 }
+
+export type ChatPart = 'input' | 'output';
 
 export const REDACTED = '[redacted]';
 
@@ -72,12 +79,28 @@ export class QueueView {
   private readonly parts: Set<string>;
   private readonly attrKeys: string[];
   private readonly resourceKeys: string[];
+  /** Attributes in `show`: otherwise `fields` holds all attributes only because nothing else was found. */
+  private readonly choosesFields: boolean;
 
   constructor(readonly spec: QueueSpec) {
     this.redact = spec.redact.map(globToRegex);
     this.parts = new Set(spec.show.filter((s) => !s.includes('.')));
     this.attrKeys = spec.show.filter((s) => s.startsWith('attributes.')).map((s) => s.slice('attributes.'.length));
     this.resourceKeys = spec.show.filter((s) => s.startsWith('resource.')).map((s) => s.slice('resource.'.length));
+    this.choosesFields = this.parts.has('attributes') || this.attrKeys.length > 0 || this.resourceKeys.length > 0;
+  }
+
+  /** True when the queue shows `part` and the view has none: worth looking for in the span's descendants. */
+  lacks(v: ItemView, part: ChatPart): boolean {
+    return v[part] === undefined && this.parts.has(part);
+  }
+
+  /** Shows the chat input (output) of the descendant span `spanId`, seen through this queue, in `v`. */
+  adopt(v: ItemView, part: ChatPart, from: ItemView, spanId: string): void {
+    v[part] = from[part];
+    if (part === 'input' && v.system === undefined && from.system !== undefined) v.system = from.system;
+    (v.from_span ??= {})[part] = spanId;
+    if (!this.choosesFields) delete v.fields;
   }
 
   private redacted(attrs: Attributes): Attributes {
@@ -114,9 +137,6 @@ export class QueueView {
   }
 }
 
-export function msToDateTime64(ms: number): string {
-  return nanosToDateTime64(BigInt(Math.round(ms)) * 1_000_000n);
-}
 
 export function spanItemRow(span: Span, queue: string, itemId: string, view: ItemView, rule: string, source: 'rule' | 'backfill', now: number): QueueItemRow {
   return {

@@ -20,7 +20,10 @@ export interface Message {
 export interface Payload {
   /** The convention the payload came from: 'laminar' | 'gen_ai.messages' | 'gen_ai.indexed' | 'openinference' | 'traceloop' | 'attributes' */
   source: string;
-  /** System instructions when given separately (gen_ai.system_instructions). */
+  /**
+   * The system prompt: instructions given separately (gen_ai.system_instructions), then the
+   * text of the system / developer messages a chat input starts with (taken out of `input`).
+   */
   system?: string;
   /** Messages when the span is a chat, otherwise the text or value. */
   input: Message[] | string | unknown;

@@ -7,7 +7,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { quoteIdent } from '../../collector/storage/schema.js';
 import { RowWriter, serializeRows } from '../../collector/storage/json-rows.js';
 import type { Metrics } from '../../collector/metrics.js';
-import { ITEMS_TABLE, LABELS_TABLE } from './schema.js';
+import { ITEMS_TABLE } from './schema.js';
+import { LABELS_TABLE } from '../labels/schema.js';
 import { ITEM_COLUMNS, ITEM_COLUMN_TYPES, itemValues, type QueueItemRow } from './items.js';
 
 export interface QueueCounts {
@@ -30,8 +31,18 @@ export interface StoredItem {
   metadata: unknown;
 }
 
+/** A stored item's place in its queue, as the next-item index needs it. */
+export interface ItemKey {
+  queue: string;
+  item_id: string;
+  /** Enqueue time, milliseconds since the epoch. */
+  t: number;
+}
+
 export class QueueStore {
   private readonly writer: RowWriter;
+  /** Told of every item once it is stored (the next-item index listens). */
+  onWritten: ((rows: readonly QueueItemRow[]) => void) | undefined;
   private readonly items: string;
   private readonly labels: string;
 
@@ -58,8 +69,58 @@ export class QueueStore {
   }
 
   /** Resolves once the items are in ClickHouse. */
-  write(rows: QueueItemRow[]): Promise<void> {
-    return rows.length ? this.writer.write(serializeRows(rows.map(itemValues))) : Promise.resolve();
+  async write(rows: QueueItemRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.writer.write(serializeRows(rows.map(itemValues)));
+    this.onWritten?.(rows);
+  }
+
+  /** One item, or undefined when the queue has no item of that id. */
+  async get(queue: string, id: string): Promise<StoredItem | undefined> {
+    const rs = await this.client.query({
+      query: `SELECT item_id, queue, toUnixTimestamp64Milli(enqueued_at) AS enqueued_ms, source, rule, trace_id, span_id,
+                     idempotency_key, payload, target, metadata
+              FROM ${this.items} FINAL WHERE queue = {queue:String} AND item_id = {id:String}`,
+      query_params: { queue, id },
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<Record<string, string>>();
+    return rows.length ? toItem(rows[0]) : undefined;
+  }
+
+  /** Every item of these queues, in FIFO order per queue, streamed in pages. */
+  async *keys(queues: string[]): AsyncGenerator<ItemKey[]> {
+    if (queues.length === 0) return;
+    const rs = await this.client.query({
+      query: `SELECT queue, item_id, toUnixTimestamp64Milli(enqueued_at) AS t
+              FROM ${this.items} FINAL WHERE queue IN {queues:Array(String)}
+              ORDER BY queue, enqueued_at, item_id`,
+      query_params: { queues },
+      format: 'JSONCompactEachRow',
+    });
+    let page: ItemKey[] = [];
+    for await (const rows of rs.stream<[string, string, string]>()) {
+      for (const row of rows) {
+        const [queue, item_id, t] = row.json();
+        page.push({ queue, item_id, t: Number(t) });
+      }
+      if (page.length >= 10_000) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length) yield page;
+  }
+
+  /** Items enqueued since `sinceMs` (by any replica), for polling. */
+  async keysSince(sinceMs: number): Promise<ItemKey[]> {
+    const rs = await this.client.query({
+      query: `SELECT queue, item_id, toUnixTimestamp64Milli(enqueued_at) AS t FROM ${this.items}
+              WHERE enqueued_at >= fromUnixTimestamp64Milli({since:Int64})`,
+      query_params: { since: sinceMs },
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<{ queue: string; item_id: string; t: string }>()).map((r) => ({ ...r, t: Number(r.t) }));
   }
 
   /** Counts per queue; an item is completed when `labelersPerItem` different labelers labeled it. */

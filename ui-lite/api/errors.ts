@@ -1,16 +1,5 @@
 import type { z } from 'zod';
-import { SpansiftError } from '../../collector/errors.js';
-
-/** A 400 that names the request field at fault. */
-export class FieldError extends SpansiftError {
-  constructor(
-    readonly field: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super('BAD_REQUEST', message);
-  }
-}
+import { FieldError } from '../../collector/errors.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -30,6 +19,10 @@ function closest(issue: Issue): Issue {
 /** The first problem of a failed schema parse, as a FieldError. */
 export function fromZod(error: z.ZodError, prefix = ''): FieldError {
   const issue = closest(error.issues[0] as Issue);
+  if (issue.code === 'unrecognized_keys') {
+    const field = [prefix, ...issue.path.map(String), issue.keys[0]].filter(Boolean).join('.');
+    return new FieldError(field, `${field}: unknown field (expected one of the documented fields; see /api/openapi.json)`);
+  }
   const field = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
   return new FieldError(field || 'body', `${field || 'body'}: ${issue.message}`);
 }

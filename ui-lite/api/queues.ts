@@ -1,21 +1,24 @@
-import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
-import { z } from 'zod';
+/**
+ * Queues: the list (each caller sees the queues they may work on, with their own figures;
+ * admins every queue with every labeler's progress), pushing items (admins), browsing a
+ * queue by position (admins) and a queue's label events (admins).
+ */
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Config } from '../../config/schema.js';
-import type { QueueStore } from '../../labeling/queues/store.js';
+import { FieldError } from '../../collector/errors.js';
 import type { TraceStore } from '../../collector/storage/traces.js';
+import type { LabelDesk } from '../../labeling/desk.js';
+import { pushItems } from '../../labeling/queues/push.js';
 import type { Router } from '../../labeling/queues/router.js';
-import { itemIdForKey, itemIdForSpan } from '../../collector/model/ids.js';
-import { jsonSafe, msToDateTime64, spanItemRow, type QueueItemRow } from '../../labeling/queues/items.js';
-import { keepFor } from '../../labeling/queues/schema.js';
-import { storedToSpan } from '../../collector/storage/stored-span.js';
-import { SpansiftError } from '../../collector/errors.js';
-import { FieldError, fromZod } from './errors.js';
+import type { QueueStore } from '../../labeling/queues/store.js';
+import { mayUseQueue } from '../auth/callers.js';
+import { requireAdmin } from '../auth/middleware.js';
+import { apiRouter, body, errors, ItemSchema, json, QueueParam } from './openapi.js';
 
 export interface QueueRouteDeps {
   queues: QueueStore;
   traces: TraceStore;
-  /** The router of the config in force. */
+  desk: LabelDesk;
   router: () => Router;
   config: () => Config;
 }
@@ -37,100 +40,122 @@ const pushItem = z.union([
   }),
 ]);
 
-const pushBody = z.strictObject({ items: z.array(pushItem).min(1, 'at least one item').max(1000, 'at most 1000 items per request') });
+const PushBody = z.strictObject({ items: z.array(pushItem).min(1, 'at least one item').max(1000, 'at most 1000 items per request') }).openapi('PushItems');
 
-export function queueRoutes(d: QueueRouteDeps): Hono {
-  const r = new Hono();
+const Labeler = z.object({ labeler: z.string(), submitted: z.number(), skipped: z.number(), seen: z.number(), last_at: z.string().nullable() });
 
-  const queueOf = (name: string) => {
-    const spec = d.config().queues[name];
-    if (!spec) throw Object.assign(new SpansiftError('NOT_FOUND', `no queue named "${name}"`), { field: 'queue' });
-    return spec;
+const Queue = z
+  .object({
+    name: z.string(),
+    instructions: z.string(),
+    labels: z.array(z.unknown()),
+    labelers_per_item: z.number(),
+    show: z.array(z.string()),
+    counts: z.object({ total: z.number(), completed: z.number(), pending: z.number() }),
+    mine: z.object({ submitted: z.number(), skipped: z.number(), left: z.number(), seen: z.number() }),
+    labelers: z.array(Labeler).optional().openapi({ description: "admins only: each labeler's progress" }),
+  })
+  .openapi('Queue');
+
+const Event = z.object({ event_id: z.string(), item_id: z.string(), kind: z.enum(['completed', 'updated']), labeler: z.string(), labelers: z.array(z.string()), version: z.number(), at: z.string() });
+
+const routes = {
+  list: createRoute({ method: 'get', path: '/queues', summary: 'The queues the caller may work on, with their figures', responses: { 200: json(z.object({ queues: z.array(Queue) }), 'queues'), ...errors(503) } }),
+  push: createRoute({
+    method: 'post',
+    path: '/queues/{queue}/items',
+    summary: 'Push items: stored spans or raw data (admins)',
+    middleware: requireAdmin,
+    request: { params: z.object({ queue: QueueParam }), body: body(PushBody) },
+    responses: { 201: json(z.object({ ids: z.array(z.string()) }), 'stored; the same id for the same idempotency key or span'), ...errors(400, 404) },
+  }),
+  browse: createRoute({
+    method: 'get',
+    path: '/queues/{queue}/items',
+    summary: 'The item at a FIFO position of the whole queue (admins)',
+    middleware: requireAdmin,
+    request: { params: z.object({ queue: QueueParam }), query: z.object({ position: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0) }) },
+    responses: { 200: json(z.object({ position: z.number(), total: z.number(), item: ItemSchema }), 'the item'), ...errors(404) },
+  }),
+  events: createRoute({
+    method: 'get',
+    path: '/queues/{queue}/events',
+    summary: "A queue's label events, oldest first: each item's completion (once) and every change after it (admins)",
+    middleware: requireAdmin,
+    request: {
+      params: z.object({ queue: QueueParam }),
+      query: z.object({
+        after: z.string().optional().openapi({ description: 'RFC 3339 time: events after it' }),
+        limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+      }),
+    },
+    responses: { 200: json(z.object({ events: z.array(Event) }), 'events'), ...errors(400, 404) },
+  }),
+};
+
+export function queueRoutes(d: QueueRouteDeps) {
+  const r = apiRouter();
+
+  const exists = (name: string) => {
+    if (!Object.hasOwn(d.config().queues, name)) throw new FieldError('queue', `no queue named "${name}"`, { code: 'NOT_FOUND' });
   };
 
-  r.get('/', async (c) => {
-    const queues = d.config().queues;
-    const counts = await d.queues.counts(Object.fromEntries(Object.entries(queues).map(([n, q]) => [n, q.labelers_per_item])));
-    return c.json({
-      queues: Object.entries(queues).map(([name, q]) => ({
-        name,
-        instructions: q.instructions,
-        labels: q.labels,
-        labelers_per_item: q.labelers_per_item,
-        show: q.show,
-        counts: counts[name],
-      })),
-    });
+  r.openapi(routes.list, (c) => {
+    const caller = c.get('caller');
+    const queues = Object.entries(d.config().queues).filter(([name]) => mayUseQueue(caller, name));
+    return c.json(
+      {
+        queues: queues.map(([name, q]) => {
+          const s = d.desk.summary(caller, name);
+          return {
+            name,
+            instructions: q.instructions,
+            labels: q.labels,
+            labelers_per_item: q.labelers_per_item,
+            show: q.show,
+            counts: s.counts,
+            mine: s.mine,
+            ...(s.labelers
+              ? { labelers: s.labelers.map((l) => ({ labeler: l.labeler, submitted: l.submitted, skipped: l.skipped, seen: l.seen, last_at: l.lastAt ? new Date(l.lastAt).toISOString() : null })) }
+              : {}),
+          };
+        }),
+      },
+      200,
+    );
   });
 
-  r.get('/:queue/items', async (c) => {
-    const queue = c.req.param('queue');
-    queueOf(queue);
-    const raw = c.req.query('position') ?? '0';
-    const position = Number(raw);
-    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(position)) throw new FieldError('position', 'position: expected a whole number from 0');
+  r.openapi(routes.push, async (c) => {
+    const { queue } = c.req.valid('param');
+    exists(queue);
+    const ids = await pushItems(queue, c.req.valid('json').items, { traces: d.traces, queues: d.queues, router: d.router() });
+    return c.json({ ids }, 201);
+  });
+
+  r.openapi(routes.browse, async (c) => {
+    const { queue } = c.req.valid('param');
+    exists(queue);
+    const { position } = c.req.valid('query');
     const { item, total } = await d.queues.itemAt(queue, position);
-    if (!item) throw Object.assign(new SpansiftError('NOT_FOUND', `no item at position ${position}: queue "${queue}" has ${total} items`), { field: 'position' });
-    return c.json({ position, total, item });
+    if (!item) throw new FieldError('position', `no item at position ${position}: queue "${queue}" has ${total} items`, { code: 'NOT_FOUND' });
+    return c.json({ position, total, item }, 200);
   });
 
-  r.post('/:queue/items', async (c) => {
-    const queue = c.req.param('queue');
-    queueOf(queue);
-    let json: unknown;
-    try {
-      json = await c.req.json();
-    } catch {
-      throw new FieldError('body', 'body: expected a JSON object {"items": [...]}');
+  r.openapi(routes.events, async (c) => {
+    const { queue } = c.req.valid('param');
+    exists(queue);
+    const { after, limit } = c.req.valid('query');
+    let afterMs = 0;
+    if (after !== undefined) {
+      afterMs = Date.parse(after);
+      if (Number.isNaN(afterMs)) throw new FieldError('after', `after: "${after.slice(0, 64)}" is not an RFC 3339 time`);
     }
-    const parsed = pushBody.safeParse(json);
-    if (!parsed.success) throw fromZod(parsed.error);
-    const now = Date.now();
-    const view = d.router().views.get(queue);
-    const rows: QueueItemRow[] = [];
-    for (const [i, it] of parsed.data.items.entries()) {
-      if ('trace_id' in it) {
-        const stored = await d.traces.getSpan(it.trace_id.toLowerCase(), it.span_id.toLowerCase());
-        if (!stored) throw new FieldError(`items.${i}`, `items.${i}: no stored span ${it.trace_id}/${it.span_id}`);
-        const span = storedToSpan(stored);
-        const id = it.idempotency_key ? itemIdForKey(queue, it.idempotency_key) : itemIdForSpan(queue, span.traceId, span.spanId);
-        const v = view ? view.view(span) : { source: 'attributes', fields: stored.attributes };
-        rows.push({ ...spanItemRow(span, queue, id, v, '', 'rule', now), source: 'api', idempotency_key: it.idempotency_key ?? '' });
-      } else {
-        const id = it.idempotency_key ? itemIdForKey(queue, it.idempotency_key) : randomUUID().replace(/-/g, '');
-        rows.push({
-          queue,
-          item_id: id,
-          enqueued_at: msToDateTime64(now),
-          source: 'api',
-          rule: '',
-          trace_id: '',
-          span_id: '',
-          idempotency_key: it.idempotency_key ?? '',
-          payload: JSON.stringify(rawView(it.data), jsonSafe),
-          target: JSON.stringify(it.target ?? null, jsonSafe),
-          metadata: JSON.stringify(it.metadata ?? {}, jsonSafe),
-          keep: keepFor(now),
-        });
-      }
-    }
-    const written = d.queues.write(rows);
-    // No spans' batch carries these: send them now rather than after the fallback delay.
-    d.queues.batcher.kick();
-    await written;
-    return c.json({ ids: rows.map((row) => row.item_id) }, 201);
+    const events = await d.desk.events(queue, afterMs, limit);
+    return c.json(
+      { events: events.map((e) => ({ event_id: e.eventId, item_id: e.itemId, kind: e.kind, labeler: e.labeler, labelers: e.labelers, version: e.version, at: new Date(e.at).toISOString() })) },
+      200,
+    );
   });
 
   return r;
-}
-
-/** Raw data as the labeler sees it: `{input, output, system}` when given so, else all of it as input. */
-function rawView(data: unknown): Record<string, unknown> {
-  if (data && typeof data === 'object' && !Array.isArray(data) && ('input' in data || 'output' in data)) {
-    const d = data as Record<string, unknown>;
-    const v: Record<string, unknown> = { source: 'api', input: d.input, output: d.output };
-    if (d.system !== undefined) v.system = d.system;
-    return v;
-  }
-  return { source: 'api', input: data };
 }

@@ -1,30 +1,58 @@
-import { Hono } from 'hono';
-import { z } from 'zod';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Config } from '../../config/schema.js';
 import type { TraceStore } from '../../collector/storage/traces.js';
 import type { QueueStore } from '../../labeling/queues/store.js';
 import { backfill } from '../../labeling/queues/backfill.js';
-import { fromZod } from './errors.js';
+import { requireAdmin } from '../auth/middleware.js';
+import { apiRouter, body, errors, json } from './openapi.js';
 import { parseTimeParam } from './time.js';
 
-const body = z.strictObject({
+const admin = requireAdmin;
+
+const BackfillBody = z.strictObject({
   since: z.string().min(1),
   until: z.string().optional(),
   dry_run: z.boolean().default(false),
 });
 
+const routes = {
+  list: createRoute({ method: 'get', path: '/rules', summary: 'The rules in force, as loaded (admins)', middleware: admin, responses: { 200: json(z.object({ rules: z.array(z.unknown()) }), 'rules'), ...errors() } }),
+  backfill: createRoute({
+    method: 'post',
+    path: '/rules/{name}/backfill',
+    summary: 'Route stored spans through a rule (admins)',
+    middleware: admin,
+    request: { params: z.object({ name: z.string().openapi({ param: { name: 'name', in: 'path' } }) }), body: body(BackfillBody) },
+    responses: {
+      200: json(
+        z.object({
+          rule: z.string(),
+          matched: z.number(),
+          enqueued: z.number().openapi({ description: 'new items written (0 in a dry run)' }),
+          would_enqueue: z.number().optional().openapi({ description: 'dry run only: new items that would be written' }),
+          dry_run: z.boolean(),
+        }),
+        'what was (or would be) enqueued',
+      ),
+      ...errors(400, 404),
+    },
+  }),
+};
+
 /** GET /api/v1/rules, POST /api/v1/rules/{name}/backfill. */
-export function rulesRoutes(d: { traces: TraceStore; queues: QueueStore; config: () => Config }): Hono {
-  const r = new Hono();
-  r.get('/', (c) => c.json({ rules: d.config().rules }));
-  r.post('/:name/backfill', async (c) => {
-    const parsed = body.safeParse(await c.req.json().catch(() => undefined));
-    if (!parsed.success) throw fromZod(parsed.error);
+export function rulesRoutes(d: { traces: TraceStore; queues: QueueStore; config: () => Config }) {
+  const r = apiRouter();
+  r.openapi(routes.list, (c) => c.json({ rules: d.config().rules }, 200));
+  r.openapi(routes.backfill, async (c) => {
+    const b = c.req.valid('json');
     const nowNs = BigInt(Date.now()) * 1_000_000n;
-    const sinceNs = parseTimeParam('since', parsed.data.since, nowNs);
-    const untilNs = parseTimeParam('until', parsed.data.until, nowNs + 1n);
-    const result = await backfill(d.config(), c.req.param('name'), { sinceNs, untilNs }, d, parsed.data.dry_run);
-    return c.json({ rule: result.rule, matched: result.matched, enqueued: result.enqueued, dry_run: result.dryRun });
+    const sinceNs = parseTimeParam('since', b.since, nowNs);
+    const untilNs = parseTimeParam('until', b.until, nowNs + 1n);
+    const result = await backfill(d.config(), c.req.valid('param').name, { sinceNs, untilNs }, d, b.dry_run);
+    return c.json(
+      { rule: result.rule, matched: result.matched, enqueued: result.enqueued, ...(result.wouldEnqueue !== undefined ? { would_enqueue: result.wouldEnqueue } : {}), dry_run: result.dryRun },
+      200,
+    );
   });
   return r;
 }

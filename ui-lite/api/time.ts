@@ -1,5 +1,5 @@
 import { parseDuration } from '../../config/units.js';
-import { FieldError } from './errors.js';
+import { FieldError } from '../../collector/errors.js';
 
 /**
  * A time given in a query string: a duration back from now (`24h`), an RFC 3339 time, or

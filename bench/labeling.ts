@@ -1,0 +1,140 @@
+/**
+ * The labeling API under people working: a spansift process over a seeded store (stored
+ * spans, queues of items, labels already given), and 20 labelers at once, each taking
+ * the next item, submitting labels and reading the queue list. Reports p50/p95 per call
+ * kind, the process's start time (loading every queue's state) and its RSS.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { stringify } from 'yaml';
+import { newApiToken } from '../ui-lite/auth/passwords.js';
+import { peakRssBytes } from './proc.js';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+
+export interface LabelingScale {
+  spans: number;
+  queues: number;
+  itemsPerQueue: number;
+  labels: number;
+}
+
+export interface CallStats {
+  p50: number;
+  p95: number;
+  max: number;
+  calls: number;
+}
+
+export interface LabelingResult {
+  scale: LabelingScale;
+  startSeconds: number;
+  rssBytes: number;
+  peakRssBytes: number;
+  next: CallStats;
+  put: CallStats;
+  list: CallStats;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+function stats(ms: number[]): CallStats {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return { p50: at(0.5), p95: at(0.95), max: s[s.length - 1], calls: s.length };
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(execFileSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' }));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** `labelers` people, `rounds` each of: next, submit, queue list. */
+export async function runLabeling(scale: LabelingScale, labelers = 20, rounds = 50): Promise<LabelingResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'spansift-bench-labeling-'));
+  try {
+    execFileSync(process.execPath, ['--import', 'tsx', `${ROOT}bench/labeling-seed.ts`, join(dir, 'clickhouse'), String(scale.spans), String(scale.queues), String(scale.itemsPerQueue), String(scale.labels)], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const people = Array.from({ length: labelers }, (_, i) => ({ name: `p${i}`, queue: `q${i % scale.queues}`, ...newApiToken() }));
+    const ui = await freePort();
+    const config = {
+      data_dir: dir,
+      receivers: { otlp: { http: { endpoint: `127.0.0.1:${await freePort()}` }, grpc: { enabled: false } } },
+      ui: { endpoint: `127.0.0.1:${ui}`, admin_token: 'bench' },
+      log: { level: 'warn' },
+      queues: Object.fromEntries(Array.from({ length: scale.queues }, (_, q) => [`q${q}`, { labels: [{ name: 'ok', type: 'boolean', required: true }, { name: 'note', type: 'text' }] }])),
+      users: Object.fromEntries(people.map((p) => [p.name, { role: 'labeler', queues: [p.queue], api_tokens: [p.digest] }])),
+    };
+    const file = join(dir, 'spansift.yaml');
+    writeFileSync(file, stringify(config));
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--max-semi-space-size=64', join(ROOT, 'dist/cli/main.js'), 'start', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const base = `http://127.0.0.1:${ui}`;
+    try {
+      for (;;) {
+        const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+        if (ok) break;
+        if (child.exitCode !== null) throw new Error('spansift exited before it started');
+        if (performance.now() - started > 600_000) throw new Error('spansift did not start within 10 minutes');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const startSeconds = (performance.now() - started) / 1000;
+      const times = { next: [] as number[], put: [] as number[], list: [] as number[] };
+      const call = async (kind: keyof typeof times, token: string, method: string, path: string, body?: unknown) => {
+        const t = performance.now();
+        const res = await fetch(`${base}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+        const json = (await res.json()) as { item?: { id: string } | null };
+        times[kind].push(performance.now() - t);
+        if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+        return json;
+      };
+      // One warm-up round, not counted.
+      await Promise.all(people.map((p) => call('list', p.token, 'GET', '/api/v1/queues')));
+      times.list.length = 0;
+      await Promise.all(
+        people.map(async (p) => {
+          for (let r = 0; r < rounds; r++) {
+            const next = await call('next', p.token, 'POST', `/api/v1/queues/${p.queue}/next`);
+            if (!next.item) throw new Error(`${p.name} found ${p.queue} empty`);
+            await call('put', p.token, 'PUT', `/api/v1/queues/${p.queue}/items/${next.item.id}/labels`, { values: { ok: r % 3 !== 0, note: `round ${r}` }, submit: true });
+            await call('list', p.token, 'GET', '/api/v1/queues');
+          }
+        }),
+      );
+      return {
+        scale,
+        startSeconds,
+        rssBytes: rssBytes(child.pid!),
+        peakRssBytes: peakRssBytes(child.pid!),
+        next: stats(times.next),
+        put: stats(times.put),
+        list: stats(times.list),
+      };
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [spans, queues, perQueue, labels] = process.argv.slice(2).map(Number);
+  console.log(JSON.stringify(await runLabeling({ spans: spans || 1_000_000, queues: queues || 10, itemsPerQueue: perQueue || 100_000, labels: labels || 200_000 })));
+}

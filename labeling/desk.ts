@@ -1,0 +1,458 @@
+/**
+ * The labeling desk: what labelers do with queue items. It keeps one next-item index per
+ * queue in memory (loaded at start, fed by this process's writes and by polling what
+ * other replicas write), hands out items under leases, stores labels as append-only
+ * versions and records each item's completion as an event, exactly once.
+ *
+ * The caller's identity comes from the API layer; the desk checks only what depends on
+ * labeling state (a labeler reads the items they were given, never the whole queue).
+ */
+import { hash } from 'node:crypto';
+import { FieldError, SpansiftError } from '../collector/errors.js';
+import type { Logger } from '../collector/log.js';
+import type { QueueSpec } from '../config/queues.js';
+import type { QueueStore, StoredItem } from './queues/store.js';
+import type { QueueItemRow } from './queues/items.js';
+import { QueueIndex, type LabelerProgress } from './leases/queue-index.js';
+import type { LeaseStore } from './leases/store.js';
+import type { LabelEvent, LabelStore, LabelVersion } from './labels/store.js';
+import { decodeValue, encodeValue, isGiven, schemaVersion, type LabelValue, type StoredValue } from './labels/values.js';
+
+export interface DeskConfig {
+  queues: Record<string, QueueSpec>;
+  labeling: { lease_ttl: number; poll_interval: number };
+}
+
+export interface DeskOptions {
+  queues: QueueStore;
+  labels: LabelStore;
+  leases: LeaseStore;
+  config: () => DeskConfig;
+  log?: Logger;
+  now?: () => number;
+}
+
+/** Who is asking, as the API established it. */
+export interface Caller {
+  name: string;
+  role: 'admin' | 'labeler';
+}
+
+/** One labeler's labels on an item, as the API shows them. */
+export interface LabelsView {
+  labeler: string;
+  /** `none` nothing saved; `draft` saved, never submitted; `submitted`; `skipped`. */
+  status: 'none' | 'draft' | 'submitted' | 'skipped';
+  /** The latest version (what the form shows), by label name. */
+  values: Record<string, LabelValue>;
+  reasoning: Record<string, string>;
+  /** Values of labels the queue's schema no longer has: kept, shown apart. */
+  retired: Record<string, LabelValue>;
+  /** The latest version is a draft saved after the last submit. */
+  draft: boolean;
+  version: number | null;
+  updated_at: string | null;
+  /** The latest submitted version: what counts for completion, datasets and evaluations. */
+  submitted: { values: Record<string, LabelValue>; reasoning: Record<string, string>; version: number; at: string } | null;
+  skip_reason?: string;
+  /** The schema version the latest version was written under. */
+  schema_version: number | null;
+}
+
+export interface PutLabels {
+  values: Record<string, unknown>;
+  reasoning?: Record<string, string | null>;
+  submit: boolean;
+}
+
+export interface QueueSummary {
+  counts: { total: number; completed: number; pending: number };
+  mine: { submitted: number; skipped: number; left: number; seen: number };
+  labelers?: LabelerProgress[];
+}
+
+/** Rows written after their time stamp by more than this are read in at the next restart, not by polling. */
+const POLL_OVERLAP_MS = 30_000;
+
+export class LabelDesk {
+  private readonly indexes = new Map<string, QueueIndex>();
+  /** Indexes being loaded: items written meanwhile go into them too. */
+  private readonly loading = new Map<string, QueueIndex>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private lastPoll = 0;
+  private stopped = false;
+
+  constructor(private readonly o: DeskOptions) {
+    this.now = o.now ?? Date.now;
+    o.queues.onWritten = (rows) => this.itemsWritten(rows);
+  }
+
+  /** Loads every queue's index from storage, records completions a crash left unrecorded, and starts polling. */
+  async start(): Promise<void> {
+    this.lastPoll = this.now();
+    await this.reconfigure();
+    this.schedulePoll();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /**
+   * Loads the state of the queues a config has that are not loaded yet (new queues, and
+   * queues whose labelers_per_item changed); queues it lacks are dropped. A reload calls
+   * it with the new config's queues before switching to that config, so a new queue has
+   * its state when it first appears.
+   */
+  async reconfigure(specs: Record<string, QueueSpec> = this.o.config().queues): Promise<void> {
+    const load = Object.entries(specs)
+      .filter(([name, spec]) => this.indexes.get(name)?.labelersPerItem !== spec.labelers_per_item)
+      .map(([name]) => name);
+    if (load.length) await this.load(load, specs);
+    for (const name of [...this.indexes.keys()]) if (!Object.hasOwn(specs, name)) this.indexes.delete(name);
+  }
+
+  private async load(names: string[], specs: Record<string, QueueSpec>): Promise<void> {
+    const fresh = new Map(names.map((n) => [n, new QueueIndex(specs[n].labelers_per_item)]));
+    for (const [n, index] of fresh) this.loading.set(n, index);
+    try {
+      for await (const page of this.o.queues.keys(names)) for (const k of page) fresh.get(k.queue)?.addItem(k.item_id, k.t);
+      for (const s of await this.o.labels.labelerStates(names)) fresh.get(s.queue)?.apply(s.item_id, s.labeler, s.state, s.version);
+      for (const l of await this.o.leases.load(names)) fresh.get(l.queue)?.applyLease(l.item_id, l.labeler, l.leased_at, l.expires_at);
+    } finally {
+      for (const [n, index] of fresh) if (this.loading.get(n) === index) this.loading.delete(n);
+    }
+    for (const [name, index] of fresh) {
+      this.indexes.set(name, index);
+      await this.recordMissingCompletions(name, index);
+    }
+  }
+
+  /** A completion whose event a crash (or a replica stopping) left unwritten is written now; the event id folds repeats. */
+  private async recordMissingCompletions(queue: string, index: QueueIndex): Promise<void> {
+    const recorded = await this.o.labels.completedItems(queue);
+    const missing = index.completedIds().filter((id) => !recorded.has(id));
+    const now = this.now();
+    for (let i = 0; i < missing.length; i += 10_000) {
+      await this.o.labels.appendEvents(missing.slice(i, i + 10_000).map((id) => this.completionEvent(queue, id, index, '', now)));
+    }
+    if (missing.length) this.o.log?.info({ queue, items: missing.length }, 'recorded completions that were not recorded before the last stop');
+  }
+
+  // ---- what labelers do ----
+
+  /** The caller's next item with a lease, or undefined when nothing is left for them. */
+  async next(caller: Caller, queue: string): Promise<{ item: StoredItem; expiresAt: number; position: number } | undefined> {
+    const index = this.index(queue);
+    const now = this.now();
+    const ttl = this.o.config().labeling.lease_ttl;
+    const claim = index.next(caller.name, now, ttl);
+    if (!claim) return undefined;
+    if (claim.fresh) this.o.leases.record(queue, claim.id, caller.name, now, claim.expiresAt);
+    const item = await this.o.queues.get(queue, claim.id);
+    if (!item) {
+      // Indexed items are stored ones (written here, or read from storage): this is storage failing.
+      index.release(claim.id, caller.name, now);
+      throw new SpansiftError('STORAGE_UNAVAILABLE', `item ${claim.id} of queue "${queue}" could not be read`, { retryAfterMs: 1000 });
+    }
+    return { item, expiresAt: claim.expiresAt, position: index.positionOf(caller.name, claim.id) };
+  }
+
+  /** An item the caller may read: any for an admin, the ones they were given for a labeler. */
+  async item(caller: Caller, queue: string, id: string): Promise<StoredItem> {
+    const index = this.index(queue);
+    if (caller.role !== 'admin' && !index.hasSeen(caller.name, id)) throw notFound(queue, id);
+    const item = await this.o.queues.get(queue, id);
+    if (!item) throw notFound(queue, id);
+    return item;
+  }
+
+  /** The caller's labels on an item, or everyone's (admins), as views. */
+  async labelsOf(queue: string, id: string, labeler?: string): Promise<LabelsView[]> {
+    const versions = await this.o.labels.versions(queue, id, labeler);
+    const byLabeler = new Map<string, LabelVersion[]>();
+    for (const v of versions) byLabeler.set(v.labeler, [...(byLabeler.get(v.labeler) ?? []), v]);
+    if (labeler !== undefined && !byLabeler.has(labeler)) byLabeler.set(labeler, []);
+    return [...byLabeler].sort(([a], [b]) => a.localeCompare(b)).map(([who, vs]) => this.view(queue, who, vs));
+  }
+
+  /** Every version, oldest first (one labeler's or everyone's). */
+  async history(queue: string, id: string, labeler?: string): Promise<Array<{ labeler: string; version: number; state: string; at: string; values: Record<string, LabelValue>; reasoning: Record<string, string>; skip_reason?: string; schema_version: number }>> {
+    return (await this.o.labels.versions(queue, id, labeler)).map((v) => ({
+      labeler: v.labeler,
+      version: v.version,
+      state: v.state,
+      at: new Date(v.at).toISOString(),
+      values: decodeAll(v.values),
+      reasoning: Object.fromEntries(v.reasoning),
+      ...(v.skipReason !== undefined ? { skip_reason: v.skipReason } : {}),
+      schema_version: v.schemaVersion,
+    }));
+  }
+
+  /**
+   * Saves the caller's labels on an item as a new version: the previous version with the
+   * given values replacing its own (null clears a label). Submitting checks required
+   * labels, completes the item for the caller and releases their lease. Resolves once the
+   * version (and any event it causes) is stored.
+   */
+  async putLabels(caller: Caller, queue: string, id: string, body: PutLabels): Promise<LabelsView> {
+    const spec = this.spec(queue);
+    const index = this.index(queue);
+    if (!index.has(id) || (caller.role !== 'admin' && !index.hasSeen(caller.name, id))) throw notFound(queue, id);
+    return this.locked(`${queue}\0${id}\0${caller.name}`, async () => {
+      const versions = await this.o.labels.versions(queue, id, caller.name);
+      const last = versions[versions.length - 1];
+      const values = new Map<string, StoredValue>(last?.values ?? []);
+      const reasoning = new Map<string, string>(last?.reasoning ?? []);
+      const labels = new Map(spec.labels.map((l) => [l.name, l]));
+      for (const [name, v] of Object.entries(body.values)) {
+        const l = labels.get(name);
+        if (!l) throw new FieldError(`values.${name}`, `values.${name}: queue "${queue}" has no label "${name}" (labels: ${[...labels.keys()].join(', ')})`);
+        if (v === null) values.delete(name);
+        else values.set(name, encodeValue(l, v, `values.${name}`));
+      }
+      for (const [name, r] of Object.entries(body.reasoning ?? {})) {
+        if (!labels.has(name)) throw new FieldError(`reasoning.${name}`, `reasoning.${name}: queue "${queue}" has no label "${name}"`);
+        if (r === null || r === '') reasoning.delete(name);
+        else if (typeof r !== 'string' || r.length > 100_000) throw new FieldError(`reasoning.${name}`, `reasoning.${name}: expected a string of at most 100000 characters`);
+        else reasoning.set(name, r);
+      }
+      if (body.submit) {
+        const missing = spec.labels.filter((l) => l.required && !isGiven(values.get(l.name)));
+        if (missing.length) {
+          const m = missing[0].name;
+          throw new FieldError(`values.${m}`, `values.${m}: required to submit (missing: ${missing.map((l) => l.name).join(', ')})`);
+        }
+      }
+      const now = this.now();
+      const version: LabelVersion = {
+        labeler: caller.name,
+        // Versions of one labeler on one item only grow, whatever the clock does.
+        version: Math.max(now, (last?.version ?? 0) + 1),
+        state: body.submit ? 'submitted' : 'draft',
+        at: now,
+        schemaVersion: schemaVersion(spec.labels),
+        values,
+        reasoning,
+      };
+      const wasComplete = index.isComplete(id);
+      await this.o.labels.append(queue, id, version);
+      versions.push(version);
+      if (body.submit) {
+        index.apply(id, caller.name, 'submitted', version.version);
+        this.o.leases.record(queue, id, caller.name, now, now);
+        if (wasComplete) await this.o.labels.appendEvents([this.updatedEvent(queue, id, index, caller.name, version.version, now)]);
+        else if (index.isComplete(id)) await this.o.labels.appendEvents([this.completionEvent(queue, id, index, caller.name, now)]);
+      }
+      return this.view(queue, caller.name, versions);
+    });
+  }
+
+  /** The caller will not get the item again (others still do). */
+  async skip(caller: Caller, queue: string, id: string, reason: string | undefined): Promise<LabelsView> {
+    const spec = this.spec(queue);
+    const index = this.index(queue);
+    if (!index.has(id) || (caller.role !== 'admin' && !index.hasSeen(caller.name, id))) throw notFound(queue, id);
+    return this.locked(`${queue}\0${id}\0${caller.name}`, async () => {
+      const versions = await this.o.labels.versions(queue, id, caller.name);
+      const last = versions[versions.length - 1];
+      const now = this.now();
+      const version: LabelVersion = {
+        labeler: caller.name,
+        version: Math.max(now, (last?.version ?? 0) + 1),
+        state: 'skipped',
+        at: now,
+        schemaVersion: schemaVersion(spec.labels),
+        values: new Map(last?.values ?? []),
+        reasoning: new Map(last?.reasoning ?? []),
+        skipReason: reason ?? '',
+      };
+      await this.o.labels.append(queue, id, version);
+      versions.push(version);
+      index.apply(id, caller.name, 'skipped', version.version);
+      this.o.leases.record(queue, id, caller.name, now, now);
+      return this.view(queue, caller.name, versions);
+    });
+  }
+
+  /** Extends the caller's lease on an item; CONFLICT when others hold it to capacity. */
+  renew(caller: Caller, queue: string, id: string): number {
+    const index = this.index(queue);
+    if (!index.has(id) || (caller.role !== 'admin' && !index.hasSeen(caller.name, id))) throw notFound(queue, id);
+    if (index.isComplete(id) || index.stateOf(id, caller.name)) throw new SpansiftError('CONFLICT', `item ${id} needs no lease: it is ${index.isComplete(id) ? 'completed' : `already ${index.stateOf(id, caller.name)} by ${caller.name}`}`);
+    const now = this.now();
+    const exp = index.renew(id, caller.name, now, this.o.config().labeling.lease_ttl);
+    if (exp === undefined) throw new SpansiftError('CONFLICT', `item ${id} is leased to other labelers`);
+    this.o.leases.record(queue, id, caller.name, now, exp);
+    return exp;
+  }
+
+  release(caller: Caller, queue: string, id: string): void {
+    const index = this.index(queue);
+    if (!index.has(id) || (caller.role !== 'admin' && !index.hasSeen(caller.name, id))) throw notFound(queue, id);
+    if (index.leaseOf(id, caller.name, this.now()) === undefined) return;
+    const now = this.now();
+    index.release(id, caller.name, now);
+    this.o.leases.record(queue, id, caller.name, now, now);
+  }
+
+  /** The item at `position` of what the caller was given (0 is the first). */
+  mine(caller: Caller, queue: string, position: number): { id: string; seen: number } | undefined {
+    const seen = this.index(queue).seen(caller.name);
+    return position < seen.length ? { id: seen[position], seen: seen.length } : undefined;
+  }
+
+  isComplete(queue: string, id: string): boolean {
+    return this.index(queue).isComplete(id);
+  }
+
+  leaseOf(caller: Caller, queue: string, id: string): number | undefined {
+    return this.index(queue).leaseOf(id, caller.name, this.now());
+  }
+
+  positionOf(caller: Caller, queue: string, id: string): number {
+    return this.index(queue).positionOf(caller.name, id);
+  }
+
+  summary(caller: Caller, queue: string): QueueSummary {
+    const index = this.index(queue);
+    const p = index.progress(caller.name);
+    const out: QueueSummary = {
+      counts: { total: index.total, completed: index.completed, pending: index.total - index.completed },
+      mine: { submitted: p.submitted, skipped: p.skipped, left: index.leftFor(caller.name), seen: p.seen },
+    };
+    if (caller.role === 'admin') out.labelers = index.allProgress();
+    return out;
+  }
+
+  events(queue: string, afterMs: number, limit: number): Promise<LabelEvent[]> {
+    this.index(queue);
+    return this.o.labels.eventsOf(queue, afterMs, limit);
+  }
+
+  // ---- bookkeeping ----
+
+  private itemsWritten(rows: readonly QueueItemRow[]): void {
+    for (const r of rows) {
+      // enqueued_at is `seconds.nanoseconds` (DateTime64 text).
+      const [s, frac = ''] = r.enqueued_at.split('.');
+      const t = Number(s) * 1000 + Number(frac.slice(0, 3).padEnd(3, '0'));
+      this.indexes.get(r.queue)?.addItem(r.item_id, t);
+      this.loading.get(r.queue)?.addItem(r.item_id, t);
+    }
+  }
+
+  private schedulePoll(): void {
+    const every = this.o.config().labeling.poll_interval;
+    if (this.stopped || every <= 0) return;
+    this.timer = setTimeout(() => {
+      this.polling = this.poll()
+        .catch((e: unknown) => this.o.log?.warn({ err: e }, 'reading what other replicas wrote failed; retrying at the next poll'))
+        .finally(() => this.schedulePoll());
+    }, every);
+    this.timer.unref();
+  }
+
+  /** Reads in items, submits, skips and leases written since the last poll (by any replica). */
+  async poll(): Promise<void> {
+    const started = this.now();
+    // A queue whose load failed (at a reload) is loaded again.
+    if (Object.keys(this.o.config().queues).some((q) => !this.indexes.has(q))) await this.reconfigure();
+    const since = this.lastPoll - POLL_OVERLAP_MS;
+    const [items, states, leases] = await Promise.all([this.o.queues.keysSince(since), this.o.labels.labelerStatesSince(since), this.o.leases.since(since)]);
+    for (const k of items) this.indexes.get(k.queue)?.addItem(k.item_id, k.t);
+    const completed = [];
+    for (const s of states) {
+      const index = this.indexes.get(s.queue);
+      if (!index) continue;
+      const was = index.isComplete(s.item_id);
+      index.apply(s.item_id, s.labeler, s.state, s.version);
+      // Whoever sees an item complete first records it; the event's id folds the copies.
+      if (!was && index.isComplete(s.item_id)) completed.push(this.completionEvent(s.queue, s.item_id, index, s.labeler, this.now()));
+    }
+    await this.o.labels.appendEvents(completed);
+    for (const l of leases) this.indexes.get(l.queue)?.applyLease(l.item_id, l.labeler, l.leased_at, l.expires_at);
+    this.lastPoll = started;
+  }
+
+  /** Waits for a poll in progress (tests, shutdown). */
+  async settled(): Promise<void> {
+    await this.polling;
+  }
+
+  private completionEvent(queue: string, id: string, index: QueueIndex, labeler: string, at: number): LabelEvent {
+    return { queue, eventId: hash('sha256', `completed\0${queue}\0${id}`).slice(0, 32), itemId: id, kind: 'completed', labeler, labelers: index.submitters(id), version: at, at };
+  }
+
+  private updatedEvent(queue: string, id: string, index: QueueIndex, labeler: string, version: number, at: number): LabelEvent {
+    return { queue, eventId: hash('sha256', `updated\0${queue}\0${id}\0${labeler}\0${version}`).slice(0, 32), itemId: id, kind: 'updated', labeler, labelers: index.submitters(id), version, at };
+  }
+
+  private view(queue: string, labeler: string, versions: LabelVersion[]): LabelsView {
+    const known = new Set(this.spec(queue).labels.map((l) => l.name));
+    const last = versions[versions.length - 1];
+    const lastSubmitted = [...versions].reverse().find((v) => v.state === 'submitted');
+    const latestFinal = [...versions].reverse().find((v) => v.state !== 'draft');
+    const split = (vals: Map<string, StoredValue>) => {
+      const current: Record<string, LabelValue> = {};
+      const retired: Record<string, LabelValue> = {};
+      for (const [name, s] of vals) (known.has(name) ? current : retired)[name] = decodeValue(s);
+      return { current, retired };
+    };
+    const { current, retired } = split(last?.values ?? new Map());
+    const view: LabelsView = {
+      labeler,
+      status: !last ? 'none' : latestFinal ? (latestFinal.state as 'submitted' | 'skipped') : 'draft',
+      values: current,
+      reasoning: Object.fromEntries(last?.reasoning ?? []),
+      retired,
+      draft: last?.state === 'draft' && lastSubmitted !== undefined,
+      version: last?.version ?? null,
+      updated_at: last ? new Date(last.at).toISOString() : null,
+      submitted: lastSubmitted
+        ? { values: split(lastSubmitted.values).current, reasoning: Object.fromEntries(lastSubmitted.reasoning), version: lastSubmitted.version, at: new Date(lastSubmitted.at).toISOString() }
+        : null,
+      schema_version: last?.schemaVersion ?? null,
+    };
+    if (latestFinal?.state === 'skipped') view.skip_reason = latestFinal.skipReason ?? '';
+    return view;
+  }
+
+  private spec(queue: string): QueueSpec {
+    const spec = this.o.config().queues[queue];
+    if (!spec || !Object.hasOwn(this.o.config().queues, queue)) throw new FieldError('queue', `no queue named "${queue}"`, { code: 'NOT_FOUND' });
+    return spec;
+  }
+
+  private index(queue: string): QueueIndex {
+    this.spec(queue);
+    const index = this.indexes.get(queue);
+    if (!index) throw new SpansiftError('STORAGE_UNAVAILABLE', `queue "${queue}" is still loading; try again in a moment`, { retryAfterMs: 1000 });
+    return index;
+  }
+
+  /** Runs `fn` after every earlier call with the same key has finished. */
+  private locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(key, tail);
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    });
+    return run;
+  }
+}
+
+function notFound(queue: string, id: string): FieldError {
+  return new FieldError('id', `queue "${queue}" has no item ${id} for you`, { code: 'NOT_FOUND' });
+}
+
+function decodeAll(values: Map<string, StoredValue>): Record<string, LabelValue> {
+  return Object.fromEntries([...values].map(([k, s]) => [k, decodeValue(s)]));
+}
