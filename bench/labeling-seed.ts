@@ -34,19 +34,21 @@ await run(`INSERT INTO otel_traces (Timestamp, TraceId, SpanId, ParentSpanId, Tr
   FROM numbers(${spans})`);
 
 // Items: queue q<k>, enqueued one millisecond apart, oldest first; routed from the spans above.
-await run(`INSERT INTO spansift_queue_items
+// Everything seeded is history: inserted a day ago, so that polling (which reads what other replicas inserted lately) never sees it.
+await run(`INSERT INTO spansift_queue_items (queue, item_id, enqueued_at, source, rule, trace_id, span_id, idempotency_key, payload, target, metadata, keep, inserted_at)
   SELECT concat('q', toString(number % ${queues})) AS queue, lower(hex(MD5(concat('item', toString(number))))) AS item_id,
          fromUnixTimestamp64Milli(toInt64(toUnixTimestamp64Milli(now64(3)) - ${items} + number)) AS enqueued_at,
          'rule', 'bench', lower(hex(MD5(toString(number)))), substring(lower(hex(MD5(concat('s', toString(number))))), 1, 16), '',
          concat('{"source":"gen_ai.indexed","input":[{"role":"user","content":"question ', toString(number), '"}],"output":[{"role":"assistant","content":"answer ', toString(number), '"}]}'),
          'null', '{"service":"bench","span_name":"chat gpt-4o"}',
-         toUInt64(pow(2, 52) - toUnixTimestamp64Milli(enqueued_at))
+         toUInt64(pow(2, 52) - toUnixTimestamp64Milli(enqueued_at)), now64(3) - toIntervalDay(1)
   FROM numbers(${items})`);
 
 // Labels: the oldest items of every queue, each submitted once by one of 20 earlier labelers (a FIFO queue labeled so far).
-await run(`INSERT INTO spansift_labels (queue, item_id, labeler, label, value, text, reasoning, schema_version, created_at, state, version, type)
+// Rows stored before the process starts: their inserted_at is older than anything it polls for.
+await run(`INSERT INTO spansift_labels (queue, item_id, labeler, label, value, text, reasoning, schema_version, created_at, state, version, type, inserted_at)
   SELECT concat('q', toString(number % ${queues})), lower(hex(MD5(concat('item', toString(number))))), concat('seed', toString(number % 20)),
-         'ok', 1, '', '', 0, now64(3), 'submitted', toUnixTimestamp64Milli(now64(3)), 'boolean'
+         'ok', 1, '', '', 0, now64(3) - toIntervalDay(1), 'submitted', toUnixTimestamp64Milli(now64(3) - toIntervalDay(1)), 'boolean', now64(3) - toIntervalDay(1)
   FROM numbers(${labels})`);
 await run(`INSERT INTO spansift_label_events
   SELECT concat('q', toString(number % ${queues})),

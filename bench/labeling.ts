@@ -29,15 +29,29 @@ export interface CallStats {
   calls: number;
 }
 
+export interface PhaseResult {
+  next: CallStats;
+  put: CallStats;
+  list: CallStats;
+  /** Rounds (next + submit + list) per second, all labelers together. */
+  roundsPerSecond: number;
+}
+
 export interface LabelingResult {
   scale: LabelingScale;
   startSeconds: number;
   rssBytes: number;
   peakRssBytes: number;
-  next: CallStats;
-  put: CallStats;
-  list: CallStats;
+  /** The JavaScript heap in use at the end (the rest of RSS is mostly the engine's). */
+  heapUsedBytes: number;
+  /** Each labeler starting a round every PACE_MS: busier than people are. */
+  paced: PhaseResult;
+  /** Each labeler starting the next round as soon as the last one is answered. */
+  saturated: PhaseResult;
 }
+
+/** A round per labeler per second: a person reads an item for far longer than that. */
+export const PACE_MS = 1000;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -47,6 +61,8 @@ async function freePort(): Promise<number> {
     });
   });
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function stats(ms: number[]): CallStats {
   const s = [...ms].sort((a, b) => a - b);
@@ -79,7 +95,7 @@ export async function runLabeling(scale: LabelingScale, labelers = 20, rounds = 
     const file = join(dir, 'spansift.yaml');
     writeFileSync(file, stringify(config));
     const started = performance.now();
-    const child = spawn(process.execPath, ['--max-semi-space-size=64', join(ROOT, 'dist/cli/main.js'), 'start', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, ['--max-semi-space-size=64', ...(process.env.SPANSIFT_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, 'dist/cli/main.js'), 'start', '--config', file], { stdio: ['ignore', process.env.SPANSIFT_BENCH_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
     const base = `http://127.0.0.1:${ui}`;
     try {
       for (;;) {
@@ -90,7 +106,7 @@ export async function runLabeling(scale: LabelingScale, labelers = 20, rounds = 
         await new Promise((r) => setTimeout(r, 50));
       }
       const startSeconds = (performance.now() - started) / 1000;
-      const times = { next: [] as number[], put: [] as number[], list: [] as number[] };
+      let times = { next: [] as number[], put: [] as number[], list: [] as number[] };
       const call = async (kind: keyof typeof times, token: string, method: string, path: string, body?: unknown) => {
         const t = performance.now();
         const res = await fetch(`${base}${path}`, {
@@ -103,27 +119,43 @@ export async function runLabeling(scale: LabelingScale, labelers = 20, rounds = 
         if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
         return json;
       };
-      // One warm-up round, not counted.
-      await Promise.all(people.map((p) => call('list', p.token, 'GET', '/api/v1/queues')));
-      times.list.length = 0;
-      await Promise.all(
-        people.map(async (p) => {
-          for (let r = 0; r < rounds; r++) {
-            const next = await call('next', p.token, 'POST', `/api/v1/queues/${p.queue}/next`);
-            if (!next.item) throw new Error(`${p.name} found ${p.queue} empty`);
-            await call('put', p.token, 'PUT', `/api/v1/queues/${p.queue}/items/${next.item.id}/labels`, { values: { ok: r % 3 !== 0, note: `round ${r}` }, submit: true });
-            await call('list', p.token, 'GET', '/api/v1/queues');
-          }
-        }),
-      );
+      const round = async (p: (typeof people)[number], r: number) => {
+        const next = await call('next', p.token, 'POST', `/api/v1/queues/${p.queue}/next`);
+        if (!next.item) throw new Error(`${p.name} found ${p.queue} empty`);
+        await call('put', p.token, 'PUT', `/api/v1/queues/${p.queue}/items/${next.item.id}/labels`, { values: { ok: r % 3 !== 0, note: `round ${r}` }, submit: true });
+        await call('list', p.token, 'GET', '/api/v1/queues');
+      };
+      const phase = async (paceMs: number): Promise<PhaseResult> => {
+        times = { next: [], put: [], list: [] };
+        const t0 = performance.now();
+        await Promise.all(
+          people.map(async (p, i) => {
+            // Labelers start spread over one period, as people do.
+            if (paceMs) await sleep((paceMs * i) / people.length);
+            for (let r = 0; r < rounds; r++) {
+              const started = performance.now();
+              await round(p, r);
+              if (paceMs) await sleep(Math.max(0, paceMs - (performance.now() - started)));
+            }
+          }),
+        );
+        const seconds = (performance.now() - t0) / 1000;
+        return { next: stats(times.next), put: stats(times.put), list: stats(times.list), roundsPerSecond: (people.length * rounds) / seconds };
+      };
+      // A warm-up round each, not counted.
+      await Promise.all(people.map((p) => round(p, 0)));
+      const paced = await phase(PACE_MS);
+      const saturated = await phase(0);
+      const metrics = await (await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer bench' } })).text();
+      const gauge = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(metrics)?.[1] ?? NaN);
       return {
         scale,
         startSeconds,
         rssBytes: rssBytes(child.pid!),
         peakRssBytes: peakRssBytes(child.pid!),
-        next: stats(times.next),
-        put: stats(times.put),
-        list: stats(times.list),
+        heapUsedBytes: gauge('spansift_nodejs_heap_size_used_bytes'),
+        paced,
+        saturated,
       };
     } finally {
       child.kill('SIGTERM');

@@ -1,10 +1,12 @@
 /**
- * `npm run bench`: the ingest benchmark. For each span shape, alternates rounds of
+ * `npm run bench`: the ingest, rules and labeling benchmarks. For each span shape, alternates rounds of
  * (a) the engine's own limit, the same rows inserted straight with client.insert in
  * JSONEachRow (best of two batch sizes), and (b) spansift over OTLP/HTTP protobuf, then
  * reports medians and their ratio. Both run as separate processes on fresh data paths.
  *
- *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE]
+ * The labeling API: 20 labelers at once over a seeded store, at two queue sizes.
+ *
+ *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|labeling] [-- --skip ingest,rules,labeling]
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { runIngest, type IngestResult } from './ingest.js';
 import type { Shape } from './spans.js';
 import { makeRules, makeSpans, runRules } from './rules.js';
+import { PACE_MS, runLabeling, type LabelingResult, type PhaseResult } from './labeling.js';
 
 const { values } = parseArgs({
   options: {
@@ -59,16 +62,8 @@ const say = (s: string) => {
 
 say(`# spansift benchmarks`);
 say('');
-say(`Command: \`npm run bench -- --spans ${SPANS} --rounds ${ROUNDS}\`; ${new Date().toISOString().slice(0, 10)}; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}.`);
-say('');
-say('## Ingest: OTLP/HTTP protobuf into embedded ClickHouse');
-say('');
-say('spansift: 32 keep-alive connections (many services exporting at once), 500 spans per request, default config, acknowledged = stored.');
-say('Engine limit: the same rows inserted straight with `client.insert`, 2 inserts at once, the better of 5,000- and 20,000-row batches;');
-say('in JSONEachRow (objects), and in JSONCompact (a document of arrays per insert, serialized by one call), the format spansift itself inserts in.');
-say('');
-say('| spans | engine limit, JSONEachRow (rows/s) | engine limit, JSONCompact (rows/s) | spansift (spans/s) | ratio to JSONEachRow | ratio to JSONCompact | spansift CPU s per 100k spans | spansift peak RSS | engine-limit peak RSS |');
-say('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+const args = process.argv.slice(2).join(' ');
+say(`Command: \`npm run bench${args ? ` -- ${args}` : ''}\`; ${new Date().toISOString().slice(0, 10)}; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}.`);
 
 /**
  * 100 rules on the ingest path: the rules benchmark's mix (which these spans never match)
@@ -83,7 +78,9 @@ function ingestRules(routedShare: number) {
 
 const relative: string[] = [];
 const skip = new Set(values.skip!.split(',').filter(Boolean));
-const shapes: Shape[] = values.only ? [values.only as Shape] : ['llm', 'small'];
+const onlyLabeling = values.only === 'labeling';
+if (onlyLabeling) skip.add('ingest').add('rules');
+const shapes: Shape[] = values.only && !onlyLabeling ? [values.only as Shape] : ['llm', 'small'];
 const variants: { shape: Shape; label: string; config?: Record<string, unknown> }[] = [];
 for (const shape of shapes) variants.push({ shape, label: shape === 'llm' ? 'LLM (~1.7 KB attributes)' : 'small (~350 B)' });
 if (!values.only || values.only === 'llm') {
@@ -91,6 +88,15 @@ if (!values.only || values.only === 'llm') {
   variants.push({ shape: 'llm', label: 'LLM, 100 rules active, ~10% of spans routed into a queue', config: ingestRules(0.1) });
 }
 if (!skip.has('ingest')) {
+  say('');
+  say('## Ingest: OTLP/HTTP protobuf into embedded ClickHouse');
+  say('');
+  say('spansift: 32 keep-alive connections (many services exporting at once), 500 spans per request, default config, acknowledged = stored.');
+  say('Engine limit: the same rows inserted straight with `client.insert`, 2 inserts at once, the better of 5,000- and 20,000-row batches;');
+  say('in JSONEachRow (objects), and in JSONCompact (a document of arrays per insert, serialized by one call), the format spansift itself inserts in.');
+  say('');
+  say('| spans | engine limit, JSONEachRow (rows/s) | engine limit, JSONCompact (rows/s) | spansift (spans/s) | ratio to JSONEachRow | ratio to JSONCompact | spansift CPU s per 100k spans | spansift peak RSS | engine-limit peak RSS |');
+  say('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   // Every round measures the engine limit and then each spansift variant of the shape, so
   // variants are compared with each other and with the engine under the same conditions.
   for (const shape of shapes) {
@@ -122,8 +128,10 @@ if (!skip.has('ingest')) {
     }
   }
 }
-say('');
-say('Medians of the rounds; the ratio compares medians measured in the same run.');
+if (!skip.has('ingest')) {
+  say('');
+  say('Medians of the rounds; the ratio compares medians measured in the same run.');
+}
 if (relative.length) {
   say('');
   say('Rules on the ingest path: each variant as a share of spansift without rules in the same round (median of the per-round ratios).');
@@ -132,14 +140,14 @@ if (relative.length) {
   say('| --- | --- |');
   for (const line of relative) say(line);
 }
-say('');
-say('## Rules engine alone (one core)');
-say('');
-say('Condition matching, sampling, limits and item ids for LLM spans; rules mix equality, regex and numeric tests (see bench/rules.ts).');
-say('');
-say('| rules | spans/s | items routed per span | slowdown vs 10 rules |');
-say('| --- | --- | --- | --- |');
 if (!skip.has('rules')) {
+  say('');
+  say('## Rules engine alone (one core)');
+  say('');
+  say('Condition matching, sampling, limits and item ids for LLM spans; rules mix equality, regex and numeric tests (see bench/rules.ts).');
+  say('');
+  say('| rules | spans/s | items routed per span | slowdown vs 10 rules |');
+  say('| --- | --- | --- | --- |');
   const results = [10, 100, 1000].map((n) => {
     const spans = makeSpans(20_000, n);
     const runs = Array.from({ length: ROUNDS }, () => runRules(n, spans));
@@ -151,6 +159,32 @@ if (!skip.has('rules')) {
   const heavy = median(Array.from({ length: ROUNDS }, () => runRules(1000, makeSpans(20_000, 10)).spansPerSecond));
   const heavyRouted = runRules(1000, makeSpans(20_000, 10), 0.5).routedPerSpan;
   say(`| 1000, most spans routed | ${heavy.toFixed(0)} | ${heavyRouted.toFixed(2)} | ${(results[0].rate / heavy).toFixed(2)}x |`);
+}
+
+if (!skip.has('labeling')) {
+  say('');
+  say('## Labeling API');
+  say('');
+  say(`A spansift process over a store seeded with 1,000,000 spans, 10 queues and labels on the oldest 20% of their items; 20 labelers at once`);
+  say(`(2 per queue, bearer tokens), each doing rounds of: next item, submit labels, queue list. Paced: each labeler starts a round every ${PACE_MS} ms`);
+  say('(far busier than a person reading items); saturated: each starts the next round as soon as the last is answered. 1,000 calls of each kind per phase.');
+  say('');
+  say('| items per queue | phase | next p50 / p95 (ms) | submit p50 / p95 (ms) | queue list p50 / p95 (ms) | rounds/s | start (s) | RSS | JS heap |');
+  say('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const ms = (x: number) => x.toFixed(1);
+  const row = (r: LabelingResult, name: string, p: PhaseResult) =>
+    say(`| ${r.scale.itemsPerQueue.toLocaleString('en-US')} | ${name} | ${ms(p.next.p50)} / **${ms(p.next.p95)}** | ${ms(p.put.p50)} / **${ms(p.put.p95)}** | ${ms(p.list.p50)} / **${ms(p.list.p95)}** | ${p.roundsPerSecond.toFixed(0)} | ${r.startSeconds.toFixed(1)} | ${mib(r.rssBytes)} | ${mib(r.heapUsedBytes)} |`);
+  const runs: LabelingResult[] = [];
+  for (const perQueue of [10_000, 100_000]) {
+    const r = await runLabeling({ spans: 1_000_000, queues: 10, itemsPerQueue: perQueue, labels: perQueue * 2 });
+    runs.push(r);
+    console.error(`  labeling: ${perQueue} items per queue: paced next p95 ${ms(r.paced.next.p95)} ms, submit p95 ${ms(r.paced.put.p95)} ms`);
+  }
+  for (const r of runs) row(r, 'paced', r.paced);
+  for (const r of runs) row(r, 'saturated', r.saturated);
+  const growth = (k: 'next' | 'put' | 'list') => (runs[1].paced[k].p95 / runs[0].paced[k].p95).toFixed(2);
+  say('');
+  say(`Paced p95 at 100,000 items per queue as a multiple of 10,000: next ${growth('next')}, submit ${growth('put')}, queue list ${growth('list')}.`);
 }
 
 if (values.out) writeFileSync(values.out, lines.join('\n') + '\n');

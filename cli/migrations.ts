@@ -14,4 +14,4 @@ export const MIGRATIONS: readonly Migration[] = [
   ...LABEL_MIGRATIONS,
   ...LEASE_MIGRATIONS,
   ...SESSION_MIGRATIONS,
-];
+].sort((a, b) => a.version - b.version);

@@ -5,6 +5,8 @@
  * `stop()` is safe to call whether or not `start()` ran or finished.
  */
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../config/schema.js';
@@ -60,6 +62,8 @@ export class Service {
   leases: LeaseStore | undefined;
   desk: LabelDesk | undefined;
   readonly routingCounters = new RoutingCounters();
+  /** This process among the replicas sharing storage: written into labeling rows so that each polls for the others'. */
+  readonly replica = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
   /** The router of the config in force; `reload` swaps it. */
   router: Router;
   private config: Config;
@@ -128,10 +132,11 @@ export class Service {
       // Its own timer is only the fallback for items that come without spans.
       { maxRows: ch.batch.max_rows, maxDelayMs: Math.max(10 * ch.batch.max_delay, 200), concurrency: ch.batch.concurrency },
       this.metrics,
+      this.replica,
     );
     const batch = { maxRows: ch.batch.max_rows, maxDelayMs: ch.batch.max_delay, concurrency: ch.batch.concurrency };
-    this.labels = new LabelStore(this.storage.client, schema.database, batch, this.metrics);
-    this.leases = new LeaseStore(this.storage.client, schema.database, batch, log, this.metrics);
+    this.labels = new LabelStore(this.storage.client, schema.database, batch, this.metrics, this.replica);
+    this.leases = new LeaseStore(this.storage.client, schema.database, batch, log, this.metrics, this.replica);
     this.desk = new LabelDesk({ queues: this.queues, labels: this.labels, leases: this.leases, config: () => this.config, log });
     await this.desk.start();
     log.info({ queues: Object.keys(config.queues).length }, 'labeling queues loaded');

@@ -58,8 +58,12 @@ const DEFAULTS = {
     },
   },
   limits: { max_inflight_bytes: 128 * MiB, max_inflight_spans: 100_000, memory_limit: 0, retry_after: 1000 },
-  ui: { endpoint: '127.0.0.1:8080' },
+  ui: { endpoint: '127.0.0.1:8080', session_ttl: 12 * 3_600_000, sign_in: { per_user: 10, per_address: 50, window: 15 * 60_000 } },
+  labeling: { lease_ttl: 5 * 60_000, poll_interval: 2000 },
   log: { level: 'info' },
+  queues: {},
+  rules: [],
+  users: {},
 };
 
 describe('defaults', () => {

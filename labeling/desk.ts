@@ -13,6 +13,7 @@ import type { Logger } from '../collector/log.js';
 import type { QueueSpec } from '../config/queues.js';
 import type { QueueStore, StoredItem } from './queues/store.js';
 import type { QueueItemRow } from './queues/items.js';
+import { ItemCache } from './queues/item-cache.js';
 import { QueueIndex, type LabelerProgress } from './leases/queue-index.js';
 import type { LeaseStore } from './leases/store.js';
 import type { LabelEvent, LabelStore, LabelVersion } from './labels/store.js';
@@ -71,8 +72,16 @@ export interface QueueSummary {
   labelers?: LabelerProgress[];
 }
 
-/** Rows written after their time stamp by more than this are read in at the next restart, not by polling. */
-const POLL_OVERLAP_MS = 30_000;
+/**
+ * A poll reads rows other replicas inserted since the previous poll began, by the server's
+ * clock, less this much: inserts that began earlier but became visible later (or
+ * another shard's clock running behind) are read in too. Repeats are harmless.
+ */
+const POLL_OVERLAP_MS = 5_000;
+/** Items read along with the one asked for: the next ones in FIFO order. */
+const READ_AHEAD = 64;
+/** Labelers' versions on items kept in memory (each labeler's recent items). */
+const VERSIONS_CACHED = 10_000;
 
 export class LabelDesk {
   private readonly indexes = new Map<string, QueueIndex>();
@@ -84,15 +93,21 @@ export class LabelDesk {
   private polling: Promise<void> | undefined;
   private lastPoll = 0;
   private stopped = false;
+  private readonly items: ItemCache;
+  /** Each labeler's versions on an item, as stored, for the items they worked on lately. */
+  private readonly versionCache = new Map<string, LabelVersion[]>();
+  /** Completion events being written (a PUT does not wait for them; a restart writes any lost). */
+  private readonly eventWrites = new Set<Promise<void>>();
 
   constructor(private readonly o: DeskOptions) {
     this.now = o.now ?? Date.now;
+    this.items = new ItemCache(o.queues);
     o.queues.onWritten = (rows) => this.itemsWritten(rows);
   }
 
   /** Loads every queue's index from storage, records completions a crash left unrecorded, and starts polling. */
   async start(): Promise<void> {
-    this.lastPoll = this.now();
+    this.lastPoll = await this.o.queues.serverNow();
     await this.reconfigure();
     this.schedulePoll();
   }
@@ -121,7 +136,10 @@ export class LabelDesk {
     for (const [n, index] of fresh) this.loading.set(n, index);
     try {
       for await (const page of this.o.queues.keys(names)) for (const k of page) fresh.get(k.queue)?.addItem(k.item_id, k.t);
-      for (const s of await this.o.labels.labelerStates(names)) fresh.get(s.queue)?.apply(s.item_id, s.labeler, s.state, s.version);
+      for (const s of await this.o.labels.labelerStates(names)) {
+        if (s.state === 'draft') fresh.get(s.queue)?.touch(s.item_id, s.labeler);
+        else fresh.get(s.queue)?.apply(s.item_id, s.labeler, s.state, s.version);
+      }
       for (const l of await this.o.leases.load(names)) fresh.get(l.queue)?.applyLease(l.item_id, l.labeler, l.leased_at, l.expires_at);
     } finally {
       for (const [n, index] of fresh) if (this.loading.get(n) === index) this.loading.delete(n);
@@ -153,7 +171,7 @@ export class LabelDesk {
     const claim = index.next(caller.name, now, ttl);
     if (!claim) return undefined;
     if (claim.fresh) this.o.leases.record(queue, claim.id, caller.name, now, claim.expiresAt);
-    const item = await this.o.queues.get(queue, claim.id);
+    const item = await this.items.get(queue, claim.id, () => index.after(claim.id, READ_AHEAD));
     if (!item) {
       // Indexed items are stored ones (written here, or read from storage): this is storage failing.
       index.release(claim.id, caller.name, now);
@@ -166,17 +184,17 @@ export class LabelDesk {
   async item(caller: Caller, queue: string, id: string): Promise<StoredItem> {
     const index = this.index(queue);
     if (caller.role !== 'admin' && !index.hasSeen(caller.name, id)) throw notFound(queue, id);
-    const item = await this.o.queues.get(queue, id);
+    const item = await this.items.get(queue, id);
     if (!item) throw notFound(queue, id);
     return item;
   }
 
   /** The caller's labels on an item, or everyone's (admins), as views. */
   async labelsOf(queue: string, id: string, labeler?: string): Promise<LabelsView[]> {
-    const versions = await this.o.labels.versions(queue, id, labeler);
+    if (labeler !== undefined) return [this.view(queue, labeler, await this.versionsOf(queue, id, labeler))];
+    const versions = await this.o.labels.versions(queue, id);
     const byLabeler = new Map<string, LabelVersion[]>();
     for (const v of versions) byLabeler.set(v.labeler, [...(byLabeler.get(v.labeler) ?? []), v]);
-    if (labeler !== undefined && !byLabeler.has(labeler)) byLabeler.set(labeler, []);
     return [...byLabeler].sort(([a], [b]) => a.localeCompare(b)).map(([who, vs]) => this.view(queue, who, vs));
   }
 
@@ -205,7 +223,7 @@ export class LabelDesk {
     const index = this.index(queue);
     if (!index.has(id) || (caller.role !== 'admin' && !index.hasSeen(caller.name, id))) throw notFound(queue, id);
     return this.locked(`${queue}\0${id}\0${caller.name}`, async () => {
-      const versions = await this.o.labels.versions(queue, id, caller.name);
+      const versions = [...(await this.versionsOf(queue, id, caller.name))];
       const last = versions[versions.length - 1];
       const values = new Map<string, StoredValue>(last?.values ?? []);
       const reasoning = new Map<string, string>(last?.reasoning ?? []);
@@ -243,11 +261,14 @@ export class LabelDesk {
       const wasComplete = index.isComplete(id);
       await this.o.labels.append(queue, id, version);
       versions.push(version);
+      this.rememberVersions(queue, id, caller.name, versions);
+      index.touch(id, caller.name);
       if (body.submit) {
         index.apply(id, caller.name, 'submitted', version.version);
         this.o.leases.record(queue, id, caller.name, now, now);
+        // An update is known only from this event; a completion can be told again from the labels (at the next start).
         if (wasComplete) await this.o.labels.appendEvents([this.updatedEvent(queue, id, index, caller.name, version.version, now)]);
-        else if (index.isComplete(id)) await this.o.labels.appendEvents([this.completionEvent(queue, id, index, caller.name, now)]);
+        else if (index.isComplete(id)) this.writeInBackground([this.completionEvent(queue, id, index, caller.name, now)]);
       }
       return this.view(queue, caller.name, versions);
     });
@@ -259,7 +280,7 @@ export class LabelDesk {
     const index = this.index(queue);
     if (!index.has(id) || (caller.role !== 'admin' && !index.hasSeen(caller.name, id))) throw notFound(queue, id);
     return this.locked(`${queue}\0${id}\0${caller.name}`, async () => {
-      const versions = await this.o.labels.versions(queue, id, caller.name);
+      const versions = [...(await this.versionsOf(queue, id, caller.name))];
       const last = versions[versions.length - 1];
       const now = this.now();
       const version: LabelVersion = {
@@ -274,6 +295,7 @@ export class LabelDesk {
       };
       await this.o.labels.append(queue, id, version);
       versions.push(version);
+      this.rememberVersions(queue, id, caller.name, versions);
       index.apply(id, caller.name, 'skipped', version.version);
       this.o.leases.record(queue, id, caller.name, now, now);
       return this.view(queue, caller.name, versions);
@@ -330,8 +352,9 @@ export class LabelDesk {
     return out;
   }
 
-  events(queue: string, afterMs: number, limit: number): Promise<LabelEvent[]> {
+  async events(queue: string, afterMs: number, limit: number): Promise<LabelEvent[]> {
     this.index(queue);
+    await Promise.all(this.eventWrites);
     return this.o.labels.eventsOf(queue, afterMs, limit);
   }
 
@@ -360,7 +383,7 @@ export class LabelDesk {
 
   /** Reads in items, submits, skips and leases written since the last poll (by any replica). */
   async poll(): Promise<void> {
-    const started = this.now();
+    const started = await this.o.queues.serverNow();
     // A queue whose load failed (at a reload) is loaded again.
     if (Object.keys(this.o.config().queues).some((q) => !this.indexes.has(q))) await this.reconfigure();
     const since = this.lastPoll - POLL_OVERLAP_MS;
@@ -370,6 +393,13 @@ export class LabelDesk {
     for (const s of states) {
       const index = this.indexes.get(s.queue);
       if (!index) continue;
+      // A version this process did not write (another replica's) makes what it cached of that labeler's item stale.
+      const key = `${s.queue}\0${s.item_id}\0${s.labeler}`;
+      if (this.versionCache.get(key)?.some((v) => v.version === s.version) === false) this.versionCache.delete(key);
+      if (s.state === 'draft') {
+        index.touch(s.item_id, s.labeler);
+        continue;
+      }
       const was = index.isComplete(s.item_id);
       index.apply(s.item_id, s.labeler, s.state, s.version);
       // Whoever sees an item complete first records it; the event's id folds the copies.
@@ -380,9 +410,37 @@ export class LabelDesk {
     this.lastPoll = started;
   }
 
-  /** Waits for a poll in progress (tests, shutdown). */
+  /** Waits for a poll and event writes in progress (tests, shutdown). */
   async settled(): Promise<void> {
     await this.polling;
+    await Promise.all(this.eventWrites);
+  }
+
+  private writeInBackground(events: LabelEvent[]): void {
+    const write = this.o.labels.appendEvents(events).catch((e: unknown) => {
+      this.o.log?.warn({ err: e, queue: events[0]?.queue }, 'a completion event could not be written; it is written at the next start');
+    });
+    this.eventWrites.add(write);
+    void write.finally(() => this.eventWrites.delete(write));
+  }
+
+  /** A labeler's versions on an item: from memory when this process has them, else from storage. */
+  private async versionsOf(queue: string, id: string, labeler: string): Promise<readonly LabelVersion[]> {
+    const key = `${queue}\0${id}\0${labeler}`;
+    const hit = this.versionCache.get(key);
+    if (hit) return hit;
+    const index = this.indexes.get(queue);
+    // Nothing saved by this labeler on this item (as this replica knows): no query.
+    const versions = index && !index.touched(id, labeler) ? [] : await this.o.labels.versions(queue, id, labeler);
+    this.rememberVersions(queue, id, labeler, versions);
+    return versions;
+  }
+
+  private rememberVersions(queue: string, id: string, labeler: string, versions: LabelVersion[]): void {
+    const key = `${queue}\0${id}\0${labeler}`;
+    this.versionCache.delete(key);
+    this.versionCache.set(key, versions);
+    while (this.versionCache.size > VERSIONS_CACHED) this.versionCache.delete(this.versionCache.keys().next().value!);
   }
 
   private completionEvent(queue: string, id: string, index: QueueIndex, labeler: string, at: number): LabelEvent {
@@ -393,7 +451,7 @@ export class LabelDesk {
     return { queue, eventId: hash('sha256', `updated\0${queue}\0${id}\0${labeler}\0${version}`).slice(0, 32), itemId: id, kind: 'updated', labeler, labelers: index.submitters(id), version, at };
   }
 
-  private view(queue: string, labeler: string, versions: LabelVersion[]): LabelsView {
+  private view(queue: string, labeler: string, versions: readonly LabelVersion[]): LabelsView {
     const known = new Set(this.spec(queue).labels.map((l) => l.name));
     const last = versions[versions.length - 1];
     const lastSubmitted = [...versions].reverse().find((v) => v.state === 'submitted');

@@ -79,7 +79,11 @@ describe('schema', () => {
     ]);
     // The item types spansift declares in its inserts' JSONCompact `meta` are the table's.
     const itemCols = await rows<{ name: string; type: string }>('SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position', { db: 'single', t: 'spansift_queue_items' });
-    expect(itemCols.map((c) => [c.name, c.type])).toEqual(ITEM_COLUMNS.map((c) => [c, ITEM_COLUMN_TYPES[c]]));
+    expect(itemCols.map((c) => [c.name, c.type])).toEqual([
+      ...ITEM_COLUMNS.map((c) => [c, ITEM_COLUMN_TYPES[c]]),
+      ['replica', 'LowCardinality(String)'],
+      ['inserted_at', "DateTime64(3)"],
+    ]);
   });
 
   it('writes cluster DDL that ClickHouse parses: Replicated local tables, Distributed public names, ON CLUSTER', async () => {
@@ -99,5 +103,19 @@ describe('schema', () => {
     ]);
     for (const q of local) expect(q).toMatch(/ENGINE = Replicated/);
     expect(statements.find((q) => q.includes('MATERIALIZED VIEW'))).toMatch(/TO `prod`\.`otel_traces_trace_id_ts_local`[\s\S]*FROM `prod`\.`otel_traces_local`/);
+  });
+
+  it('marks rows stored before the insert-tracking columns with time 0, and new rows with the server time', async () => {
+    const o = { database: 'upgrade', table: 'otel_traces', ttlSeconds: 0 };
+    await migrate(client, o, MIGRATIONS.filter((m) => m.version < 7));
+    await client.command({ query: "INSERT INTO upgrade.spansift_queue_items (queue, item_id) VALUES ('q', 'old')" });
+    expect(await migrate(client, o, MIGRATIONS)).toEqual(MIGRATIONS.filter((m) => m.version >= 7).map((m) => m.version));
+    await client.command({ query: "INSERT INTO upgrade.spansift_queue_items (queue, item_id, replica) VALUES ('q', 'new', 'r1')" });
+    const got = await rows<{ item_id: string; replica: string; age: string }>(
+      'SELECT item_id, replica, dateDiff(\'second\', inserted_at, now64(3)) AS age FROM upgrade.spansift_queue_items ORDER BY item_id',
+    );
+    expect(got.map((r) => [r.item_id, r.replica])).toEqual([['new', 'r1'], ['old', '']]);
+    expect(Number(got[0].age)).toBeLessThan(60);
+    expect(Number(got[1].age)).toBeGreaterThan(50 * 365 * 86400);
   });
 });

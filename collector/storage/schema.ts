@@ -56,6 +56,24 @@ export function alterClustered(o: SchemaOptions, name: string, clauses: string[]
   return targets.map((t) => `ALTER TABLE ${db}.${quoteIdent(t)}${onCluster(o)} ${clauses.join(', ')}`);
 }
 
+/**
+ * Columns that say who inserted a row and when, by the server's clock: `replica` (set by
+ * the writer) and `inserted_at` (the server's time at insert). A replica reads in what
+ * the others wrote since it last looked, without reading its own rows again. Rows older
+ * than the columns get time 0.
+ */
+export function insertTrackingDDL(o: SchemaOptions, name: string): string[] {
+  const db = quoteIdent(o.database);
+  const local = quoteIdent(o.cluster ? `${name}_local` : name);
+  return [
+    ...alterClustered(o, name, ["ADD COLUMN IF NOT EXISTS replica LowCardinality(String) DEFAULT ''", 'ADD COLUMN IF NOT EXISTS inserted_at DateTime64(3) DEFAULT toDateTime64(0, 3)'], true),
+    // Written into the rows there are, so that the default below applies to new rows only.
+    `ALTER TABLE ${db}.${local}${onCluster(o)} MATERIALIZE COLUMN inserted_at SETTINGS mutations_sync = 2`,
+    ...alterClustered(o, name, ['MODIFY COLUMN inserted_at DateTime64(3) DEFAULT now64(3)'], true),
+    ...alterClustered(o, name, ['ADD INDEX IF NOT EXISTS idx_inserted_at inserted_at TYPE minmax GRANULARITY 1'], false),
+  ];
+}
+
 /** The table that holds the rows: `<name>_local` in a cluster, else `<name>`. */
 export function storageName(o: SchemaOptions, name: string): string {
   return o.cluster ? `${name}_local` : name;

@@ -4,7 +4,7 @@
  * the latest version counts; history stays. Events record an item's completion exactly
  * once (a derived id folded by ReplacingMergeTree) and every later change.
  */
-import { alterClustered, clustered, engine, onCluster, type SchemaOptions } from '../../collector/storage/schema.js';
+import { alterClustered, clustered, engine, insertTrackingDDL, onCluster, type SchemaOptions } from '../../collector/storage/schema.js';
 import type { Migration } from '../../collector/storage/migrations.js';
 
 export const LABELS_TABLE = 'spansift_labels';
@@ -60,4 +60,5 @@ export const LABEL_MIGRATIONS: Migration[] = [
       ...eventsTableDDL(o),
     ],
   },
+  { version: 8, name: 'labels: which replica inserted each, and when', statements: (o) => insertTrackingDDL(o, LABELS_TABLE) },
 ];

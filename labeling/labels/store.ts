@@ -43,7 +43,7 @@ export interface LabelEvent {
   at: number;
 }
 
-const LABEL_COLUMNS = ['queue', 'item_id', 'labeler', 'label', 'value', 'text', 'reasoning', 'schema_version', 'created_at', 'state', 'version', 'type'] as const;
+const LABEL_COLUMNS = ['queue', 'item_id', 'labeler', 'label', 'value', 'text', 'reasoning', 'schema_version', 'created_at', 'state', 'version', 'type', 'replica'] as const;
 const LABEL_TYPES: Record<(typeof LABEL_COLUMNS)[number], string> = {
   queue: 'LowCardinality(String)',
   item_id: 'String',
@@ -57,6 +57,7 @@ const LABEL_TYPES: Record<(typeof LABEL_COLUMNS)[number], string> = {
   state: 'LowCardinality(String)',
   version: 'UInt64',
   type: 'LowCardinality(String)',
+  replica: 'LowCardinality(String)',
 };
 const EVENT_COLUMNS = ['queue', 'event_id', 'item_id', 'kind', 'labeler', 'labelers', 'version', 'created_at', 'keep'] as const;
 const EVENT_TYPES: Record<(typeof EVENT_COLUMNS)[number], string> = {
@@ -71,12 +72,12 @@ const EVENT_TYPES: Record<(typeof EVENT_COLUMNS)[number], string> = {
   keep: 'UInt64',
 };
 
-/** A labeler's latest submit or skip on an item, as the next-item index needs it. */
+/** A labeler's latest submit or skip on an item (or `draft` when they only saved drafts), as the next-item index needs it. */
 export interface LabelerStateRow {
   queue: string;
   item_id: string;
   labeler: string;
-  state: 'submitted' | 'skipped';
+  state: 'submitted' | 'skipped' | 'draft';
   version: number;
 }
 
@@ -91,6 +92,8 @@ export class LabelStore {
     database: string,
     batch: { maxRows: number; maxDelayMs: number; concurrency: number },
     metrics?: Metrics,
+    /** This process, as written into each row (other replicas poll for rows not their own). */
+    private readonly replica = '',
   ) {
     this.labels = `${quoteIdent(database)}.${quoteIdent(LABELS_TABLE)}`;
     this.events = `${quoteIdent(database)}.${quoteIdent(EVENTS_TABLE)}`;
@@ -103,7 +106,7 @@ export class LabelStore {
   async append(queue: string, itemId: string, v: LabelVersion): Promise<void> {
     const created = msToDateTime64(v.at);
     const row = (label: string, s: StoredValue | undefined, reasoning: string, text = s?.text ?? '') => [
-      queue, itemId, v.labeler, label, s?.value ?? null, text, reasoning, v.schemaVersion, created, v.state, v.version, s?.type ?? '',
+      queue, itemId, v.labeler, label, s?.value ?? null, text, reasoning, v.schemaVersion, created, v.state, v.version, s?.type ?? '', this.replica,
     ];
     const rows = [...v.values].map(([label, s]) => row(label, s, v.reasoning.get(label) ?? ''));
     // Reasoning may come without a value (a note on why a label is left empty).
@@ -156,26 +159,35 @@ export class LabelStore {
     return [...out.values()];
   }
 
-  /** Each labeler's latest submit or skip per item, for the queues given. */
+  /** Each labeler's latest submit or skip per item (`draft` when they only saved drafts), for the queues given. */
   async labelerStates(queues: string[]): Promise<LabelerStateRow[]> {
     if (queues.length === 0) return [];
     const rs = await this.client.query({
-      query: `SELECT queue, item_id, labeler, argMax(l.state, l.version) AS state, max(l.version) AS version
+      query: `SELECT queue, item_id, labeler,
+                     if(countIf(l.state != 'draft') = 0, 'draft', argMaxIf(l.state, l.version, l.state != 'draft')) AS final,
+                     if(countIf(l.state != 'draft') = 0, max(l.version), maxIf(l.version, l.state != 'draft')) AS latest
               FROM ${this.labels} AS l
-              WHERE l.queue IN {queues:Array(String)} AND l.state IN ('submitted', 'skipped')
+              WHERE l.queue IN {queues:Array(String)}
               GROUP BY queue, item_id, labeler`,
       query_params: { queues },
-      format: 'JSONEachRow',
+      format: 'JSONCompactEachRow',
     });
-    return (await rs.json<LabelerStateRow & { version: string }>()).map((r) => ({ ...r, version: Number(r.version) }));
+    const out: LabelerStateRow[] = [];
+    for await (const rows of rs.stream<[string, string, string, LabelerStateRow['state'], string]>()) {
+      for (const row of rows) {
+        const [queue, item_id, labeler, state, version] = row.json();
+        out.push({ queue, item_id, labeler, state, version: Number(version) });
+      }
+    }
+    return out;
   }
 
-  /** Submits and skips written since `sinceMs` (by any replica), for polling. */
+  /** Versions other replicas inserted since `sinceMs` (server time), one row per version, for polling. */
   async labelerStatesSince(sinceMs: number): Promise<LabelerStateRow[]> {
     const rs = await this.client.query({
       query: `SELECT DISTINCT queue, item_id, labeler, state, version FROM ${this.labels}
-              WHERE created_at >= fromUnixTimestamp64Milli({since:Int64}) AND state IN ('submitted', 'skipped')`,
-      query_params: { since: sinceMs },
+              WHERE inserted_at >= fromUnixTimestamp64Milli({since:Int64}) AND replica != {replica:String}`,
+      query_params: { since: sinceMs, replica: this.replica },
       format: 'JSONEachRow',
     });
     return (await rs.json<LabelerStateRow & { version: string }>()).map((r) => ({ ...r, version: Number(r.version) }));

@@ -5,31 +5,44 @@
  * items sit in FIFO order, each labeler keeps a cursor past the items they are done
  * with, and completed items leave the open list.
  *
+ * Completed items leave the open list lazily (a head position passes completed items at
+ * its front, and the list is compacted once they are half of it), so completing an item
+ * costs O(1) amortized rather than a shift of the whole list. An item costs one small
+ * object, plus one per labeler who touched it.
+ *
  * Pure bookkeeping: no I/O, no clock of its own (every call takes `now`). The desk feeds
  * it from storage at start, from its own writes, and from polling other replicas.
  */
 
 export type LabelerState = 'submitted' | 'skipped';
 
-interface ItemState {
-  /** Each labeler's latest submit or skip, with its version (later versions win). */
-  labelers: Map<string, { state: LabelerState; version: number }>;
-  /** Labeler -> lease expiry (ms). */
-  leases: Map<string, number>;
-  /** Labeler -> when their latest lease or release was recorded (ms), to order replays. */
-  leasedAt: Map<string, number>;
-  submitted: number;
+/** One labeler on one item: their latest submit or skip, whether they saved anything, their lease. */
+interface Mark {
+  who: string;
+  /** Undefined while they have only saved drafts (or only held a lease). */
+  state?: LabelerState;
+  /** Version of `state` (later versions win). */
+  version: number;
+  /** They saved something (a draft at least). */
+  touched: boolean;
+  /** Lease expiry (ms); 0 when none. */
+  exp: number;
+  /** When their latest lease or release was recorded (ms), to order replays. */
+  leasedAt: number;
 }
 
 interface Entry {
   id: string;
   /** Enqueue time (ms): FIFO order is (t, id). */
   t: number;
-  st?: ItemState;
   complete: boolean;
+  /** Labelers who submitted. */
+  submitted: number;
+  marks?: Mark[];
 }
 
 interface Labeler {
+  name: string;
   /** The first open item (by FIFO key) this labeler may not be done with. */
   cursor: { t: number; id: string };
   /** Items in the order they were first given to this labeler. */
@@ -71,8 +84,26 @@ export interface Applied {
 
 const before = (a: { t: number; id: string }, b: { t: number; id: string }) => a.t < b.t || (a.t === b.t && a.id < b.id);
 
+function markOf(e: Entry, who: string): Mark | undefined {
+  if (e.marks) for (const m of e.marks) if (m.who === who) return m;
+  return undefined;
+}
+
+function ensureMark(e: Entry, who: string): Mark {
+  let m = markOf(e, who);
+  if (!m) {
+    m = { who, version: -Infinity, touched: false, exp: 0, leasedAt: -Infinity };
+    (e.marks ??= []).push(m);
+  }
+  return m;
+}
+
 export class QueueIndex {
-  private readonly open: Entry[] = [];
+  /** Items in FIFO order that were open when added; completed ones stay until compacted. */
+  private open: Entry[] = [];
+  /** Every position before it holds a completed item. */
+  private head = 0;
+  private openCount = 0;
   private readonly entries = new Map<string, Entry>();
   private readonly labelers = new Map<string, Labeler>();
   private completedCount = 0;
@@ -105,7 +136,7 @@ export class QueueIndex {
       this.insertOpen(known);
       return;
     }
-    const e: Entry = { id, t, complete: false };
+    const e: Entry = { id, t, complete: false, submitted: 0 };
     this.entries.set(id, e);
     this.insertOpen(e);
   }
@@ -117,30 +148,52 @@ export class QueueIndex {
   apply(id: string, labeler: string, state: LabelerState, version: number): Applied {
     const e = this.entries.get(id);
     if (!e) return { completed: false, wasComplete: false, submitters: [] };
-    const st = (e.st ??= { labelers: new Map(), leases: new Map(), leasedAt: new Map(), submitted: 0 });
     const wasComplete = e.complete;
-    const prev = st.labelers.get(labeler);
+    const m = ensureMark(e, labeler);
     const l = this.labeler(labeler);
-    if (!prev || prev.version < version) {
-      if (prev?.state !== state) {
-        if (prev) this.count(l, prev.state, -1, e);
+    if (m.version < version) {
+      if (m.state !== state) {
+        if (m.state) this.count(l, m.state, -1, e);
         this.count(l, state, +1, e);
-        if (prev?.state === 'submitted') st.submitted--;
-        if (state === 'submitted') st.submitted++;
+        if (m.state === 'submitted') e.submitted--;
+        if (state === 'submitted') e.submitted++;
       }
-      st.labelers.set(labeler, { state, version });
+      m.state = state;
+      m.version = version;
+      m.touched = true;
       l.lastAt = Math.max(l.lastAt, version);
     }
     this.release(id, labeler);
     this.remember(l, id);
-    if (!e.complete && st.submitted >= this.labelersPerItem) this.complete(e);
+    if (!e.complete && e.submitted >= this.labelersPerItem) this.complete(e);
     return { completed: e.complete && !wasComplete, wasComplete, submitters: this.submitters(id) };
+  }
+
+  /** Records that a labeler saved something (a draft) on an item. */
+  touch(id: string, labeler: string): void {
+    const e = this.entries.get(id);
+    if (e) ensureMark(e, labeler).touched = true;
+  }
+
+  /** Whether a labeler saved anything on an item: when not, they have no labels on it to read. */
+  touched(id: string, labeler: string): boolean {
+    const e = this.entries.get(id);
+    return e !== undefined && (markOf(e, labeler)?.touched ?? false);
+  }
+
+  /** The ids of up to `n` open items after `id` in FIFO order (what labelers will be given next). */
+  after(id: string, n: number): string[] {
+    const e = this.entries.get(id);
+    if (!e || e.complete) return [];
+    const out: string[] = [];
+    for (let i = this.lowerBound(e) + 1; i < this.open.length && out.length < n; i++) if (!this.open[i].complete) out.push(this.open[i].id);
+    return out;
   }
 
   /** Labelers who have submitted an item. */
   submitters(id: string): string[] {
-    const st = this.entries.get(id)?.st;
-    return st ? [...st.labelers].filter(([, v]) => v.state === 'submitted').map(([k]) => k).sort() : [];
+    const e = this.entries.get(id);
+    return (e?.marks ?? []).filter((m) => m.state === 'submitted').map((m) => m.who).sort();
   }
 
   completedIds(): string[] {
@@ -149,9 +202,10 @@ export class QueueIndex {
     return out;
   }
 
-  /** Who has submitted or skipped an item, and their state. */
+  /** A labeler's submit or skip of an item, if any. */
   stateOf(id: string, labeler: string): LabelerState | undefined {
-    return this.entries.get(id)?.st?.labelers.get(labeler)?.state;
+    const e = this.entries.get(id);
+    return e ? markOf(e, labeler)?.state : undefined;
   }
 
   /**
@@ -163,38 +217,36 @@ export class QueueIndex {
     const l = this.labeler(labeler);
     if (l.holding) {
       const e = this.entries.get(l.holding);
-      const exp = e?.st?.leases.get(labeler);
-      if (e && !e.complete && exp !== undefined && exp > now && !e.st!.labelers.has(labeler)) {
-        return { id: e.id, expiresAt: this.lease(e, l, labeler, now, ttl), fresh: false };
-      }
+      const m = e && markOf(e, labeler);
+      if (e && m && !e.complete && m.exp > now && !m.state) return { id: e.id, expiresAt: this.lease(e, l, now, ttl), fresh: false };
       l.holding = undefined;
     }
-    let i = this.lowerBound(l.cursor);
+    while (this.head < this.open.length && this.open[this.head].complete) this.head++;
+    let i = Math.max(this.head, this.lowerBound(l.cursor));
     let atCursor = true;
     for (; i < this.open.length; i++) {
       const e = this.open[i];
-      const st = e.st;
-      if (st?.labelers.has(labeler)) {
-        // Done by this labeler: the cursor may pass it if nothing before it is pending.
+      if (e.complete || markOf(e, labeler)?.state) {
+        // Done (by this labeler or by enough others): the cursor may pass it if nothing before it is pending.
         if (atCursor) l.cursor = this.keyAfter(i);
         continue;
       }
-      if (st && this.taken(st, labeler, now) >= this.labelersPerItem) {
+      if (this.taken(e, labeler, now) >= this.labelersPerItem) {
         atCursor = false;
         continue;
       }
-      return { id: e.id, expiresAt: this.lease(e, l, labeler, now, ttl), fresh: true };
+      return { id: e.id, expiresAt: this.lease(e, l, now, ttl), fresh: true };
     }
     return undefined;
   }
 
-  /** Extends the caller's lease; false when others hold or have completed it to capacity. */
+  /** Extends the caller's lease; undefined when others hold or have completed it to capacity. */
   renew(id: string, labeler: string, now: number, ttl: number): number | undefined {
     const e = this.entries.get(id);
     if (!e || e.complete) return undefined;
-    const st = e.st;
-    if (!st?.leases.has(labeler) && st && this.taken(st, labeler, now) >= this.labelersPerItem) return undefined;
-    return this.lease(e, this.labeler(labeler), labeler, now, ttl);
+    const mine = markOf(e, labeler);
+    if (!(mine && mine.exp > now) && this.taken(e, labeler, now) >= this.labelersPerItem) return undefined;
+    return this.lease(e, this.labeler(labeler), now, ttl);
   }
 
   /**
@@ -207,31 +259,31 @@ export class QueueIndex {
     const l = this.labeler(labeler);
     this.remember(l, id);
     l.lastAt = Math.max(l.lastAt, leasedAt);
-    if (e.complete || e.st?.labelers.has(labeler)) return;
-    const st = (e.st ??= { labelers: new Map(), leases: new Map(), leasedAt: new Map(), submitted: 0 });
-    if ((st.leasedAt.get(labeler) ?? -Infinity) > leasedAt) return;
-    st.leasedAt.set(labeler, leasedAt);
-    if (expiresAt > leasedAt) {
-      st.leases.set(labeler, expiresAt);
-      l.holding = id;
-    } else {
-      st.leases.delete(labeler);
-      if (l.holding === id) l.holding = undefined;
-    }
+    if (e.complete || markOf(e, labeler)?.state) return;
+    const m = ensureMark(e, labeler);
+    if (m.leasedAt > leasedAt) return;
+    m.leasedAt = leasedAt;
+    m.exp = expiresAt > leasedAt ? expiresAt : 0;
+    if (m.exp) l.holding = id;
+    else if (l.holding === id) l.holding = undefined;
   }
 
   release(id: string, labeler: string, now?: number): void {
-    const st = this.entries.get(id)?.st;
-    st?.leases.delete(labeler);
-    if (st && now !== undefined) st.leasedAt.set(labeler, now);
+    const e = this.entries.get(id);
+    const m = e && markOf(e, labeler);
+    if (m) {
+      m.exp = 0;
+      if (now !== undefined) m.leasedAt = now;
+    }
     const l = this.labelers.get(labeler);
     if (l?.holding === id) l.holding = undefined;
   }
 
   /** The lease expiry a labeler holds on an item, if live. */
   leaseOf(id: string, labeler: string, now: number): number | undefined {
-    const exp = this.entries.get(id)?.st?.leases.get(labeler);
-    return exp !== undefined && exp > now ? exp : undefined;
+    const e = this.entries.get(id);
+    const exp = e && markOf(e, labeler)?.exp;
+    return exp && exp > now ? exp : undefined;
   }
 
   /** The items given to a labeler, in the order first given. */
@@ -249,7 +301,7 @@ export class QueueIndex {
 
   /** Open items the labeler has not submitted or skipped. */
   leftFor(labeler: string): number {
-    return this.open.length - (this.labelers.get(labeler)?.doneOpen ?? 0);
+    return this.openCount - (this.labelers.get(labeler)?.doneOpen ?? 0);
   }
 
   progress(labeler: string): LabelerProgress {
@@ -261,22 +313,22 @@ export class QueueIndex {
     return [...this.labelers.keys()].sort().map((name) => this.progress(name));
   }
 
-  private taken(st: ItemState, labeler: string, now: number): number {
-    let n = st.submitted;
-    for (const [who, exp] of st.leases) if (who !== labeler && exp > now && st.labelers.get(who)?.state !== 'submitted') n++;
+  /** Others who hold a live lease on the item or have submitted it. */
+  private taken(e: Entry, labeler: string, now: number): number {
+    let n = e.submitted;
+    if (e.marks) for (const m of e.marks) if (m.who !== labeler && m.exp > now && m.state !== 'submitted') n++;
     return n;
   }
 
-  private lease(e: Entry, l: Labeler, labeler: string, now: number, ttl: number): number {
-    const st = (e.st ??= { labelers: new Map(), leases: new Map(), leasedAt: new Map(), submitted: 0 });
-    const exp = now + ttl;
-    st.leases.set(labeler, exp);
-    st.leasedAt.set(labeler, now);
-    if (l.holding && l.holding !== e.id) this.entries.get(l.holding)?.st?.leases.delete(labeler);
+  private lease(e: Entry, l: Labeler, now: number, ttl: number): number {
+    const m = ensureMark(e, l.name);
+    m.exp = now + ttl;
+    m.leasedAt = now;
+    if (l.holding && l.holding !== e.id) this.release(l.holding, l.name);
     l.holding = e.id;
     l.lastAt = Math.max(l.lastAt, now);
     this.remember(l, e.id);
-    return exp;
+    return m.exp;
   }
 
   private remember(l: Labeler, id: string): void {
@@ -294,24 +346,31 @@ export class QueueIndex {
   private complete(e: Entry): void {
     e.complete = true;
     this.completedCount++;
-    this.removeOpen(e);
-    for (const [who] of e.st!.labelers) {
-      const l = this.labelers.get(who);
-      if (l) l.doneOpen--;
+    this.openCount--;
+    for (const m of e.marks ?? []) {
+      m.exp = 0;
+      if (m.state) {
+        const l = this.labelers.get(m.who);
+        if (l) l.doneOpen--;
+      }
     }
-    e.st!.leases.clear();
+    // Completed items are dropped from the list once they are half of it: O(1) amortized.
+    if (this.open.length - this.openCount > Math.max(1024, this.openCount)) {
+      this.open = this.open.filter((x) => !x.complete);
+      this.head = 0;
+    }
   }
 
   private labeler(name: string): Labeler {
     let l = this.labelers.get(name);
     if (!l) {
-      l = { cursor: { t: -Infinity, id: '' }, seen: [], seenSet: new Set(), submitted: 0, skipped: 0, doneOpen: 0, lastAt: 0 };
+      l = { name, cursor: { t: -Infinity, id: '' }, seen: [], seenSet: new Set(), submitted: 0, skipped: 0, doneOpen: 0, lastAt: 0 };
       this.labelers.set(name, l);
     }
     return l;
   }
 
-  /** The first open position whose key is at or after `k`. */
+  /** The first position whose key is at or after `k`. */
   private lowerBound(k: { t: number; id: string }): number {
     let lo = 0;
     let hi = this.open.length;
@@ -331,24 +390,33 @@ export class QueueIndex {
   }
 
   private insertOpen(e: Entry): void {
+    this.openCount++;
     const last = this.open[this.open.length - 1];
     if (!last || before(last, e)) this.open.push(e);
-    else this.open.splice(this.lowerBound(e), 0, e);
+    else {
+      const i = this.lowerBound(e);
+      this.open.splice(i, 0, e);
+      if (i < this.head) this.head = i;
+    }
     // An item that arrives behind a labeler's cursor (enqueued earlier, written later)
     // must not be passed over.
     for (const l of this.labelers.values()) if (before(e, l.cursor)) l.cursor = { t: e.t, id: e.id };
-    for (const [who] of e.st?.labelers ?? []) {
-      const l = this.labelers.get(who);
+    for (const m of e.marks ?? []) {
+      const l = m.state && this.labelers.get(m.who);
       if (l) l.doneOpen++;
     }
   }
 
+  /** Takes an open item out of the list (to put it back at an earlier enqueue time). */
   private removeOpen(e: Entry): void {
     const i = this.lowerBound(e);
-    if (this.open[i] === e) this.open.splice(i, 1);
-    for (const [who] of e.st?.labelers ?? []) {
-      const l = this.labelers.get(who);
-      if (l && !e.complete) l.doneOpen--;
+    if (this.open[i] !== e) return;
+    this.open.splice(i, 1);
+    this.openCount--;
+    if (i < this.head) this.head--;
+    for (const m of e.marks ?? []) {
+      const l = m.state && this.labelers.get(m.who);
+      if (l) l.doneOpen--;
     }
   }
 }

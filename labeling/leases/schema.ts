@@ -4,7 +4,7 @@
  * this one after a restart) know who holds what, and record the order in which each
  * labeler was given items ("item X of N").
  */
-import { clustered, engine, onCluster, type SchemaOptions } from '../../collector/storage/schema.js';
+import { clustered, engine, insertTrackingDDL, onCluster, type SchemaOptions } from '../../collector/storage/schema.js';
 import type { Migration } from '../../collector/storage/migrations.js';
 
 export const LEASES_TABLE = 'spansift_leases';
@@ -21,4 +21,7 @@ export function leasesTableDDL(o: SchemaOptions): string[] {
 ORDER BY (queue, labeler, leased_at, item_id)`, 'cityHash64(item_id)');
 }
 
-export const LEASE_MIGRATIONS: Migration[] = [{ version: 5, name: 'leases', statements: (o) => leasesTableDDL(o) }];
+export const LEASE_MIGRATIONS: Migration[] = [
+  { version: 5, name: 'leases', statements: (o) => leasesTableDDL(o) },
+  { version: 9, name: 'leases: which replica inserted each, and when', statements: (o) => insertTrackingDDL(o, LEASES_TABLE) },
+];

@@ -12,13 +12,14 @@ import type { Logger } from '../../collector/log.js';
 import { msToDateTime64 } from '../../collector/storage/rows.js';
 import { LEASES_TABLE } from './schema.js';
 
-const COLUMNS = ['queue', 'item_id', 'labeler', 'leased_at', 'expires_at'] as const;
+const COLUMNS = ['queue', 'item_id', 'labeler', 'leased_at', 'expires_at', 'replica'] as const;
 const TYPES: Record<(typeof COLUMNS)[number], string> = {
   queue: 'LowCardinality(String)',
   item_id: 'String',
   labeler: 'LowCardinality(String)',
   leased_at: 'DateTime64(3)',
   expires_at: 'DateTime64(3)',
+  replica: 'LowCardinality(String)',
 };
 
 export interface LeaseRow {
@@ -39,6 +40,8 @@ export class LeaseStore {
     batch: { maxRows: number; concurrency: number },
     private readonly log?: Logger,
     metrics?: Metrics,
+    /** This process, as written into each row (other replicas poll for rows not their own). */
+    private readonly replica = '',
   ) {
     this.table = `${quoteIdent(database)}.${quoteIdent(LEASES_TABLE)}`;
     this.writer = new RowWriter(client, { ...batch, maxDelayMs: 100, table: `${database}.${LEASES_TABLE}`, columns: COLUMNS, types: TYPES, metrics, metricsTable: LEASES_TABLE });
@@ -46,7 +49,7 @@ export class LeaseStore {
 
   /** Records a lease (or a release: `expiresAt` = `leasedAt`) in the background. */
   record(queue: string, itemId: string, labeler: string, leasedAt: number, expiresAt: number): void {
-    this.writer.write(serializeRows([[queue, itemId, labeler, msToDateTime64(leasedAt), msToDateTime64(expiresAt)]])).catch((e: unknown) => {
+    this.writer.write(serializeRows([[queue, itemId, labeler, msToDateTime64(leasedAt), msToDateTime64(expiresAt), this.replica]])).catch((e: unknown) => {
       // The lease holds in this process all the same; only a restart or another replica would not know it.
       this.log?.warn({ err: e, queue }, 'a lease could not be recorded');
     });
@@ -73,13 +76,13 @@ export class LeaseStore {
     return (await rs.json<Record<keyof LeaseRow, string>>()).map(toRow);
   }
 
-  /** Lease records written since `sinceMs`, oldest first. */
+  /** Lease records other replicas inserted since `sinceMs` (server time), oldest first. */
   async since(sinceMs: number): Promise<LeaseRow[]> {
     const rs = await this.client.query({
       query: `SELECT queue, item_id, labeler, toUnixTimestamp64Milli(leased_at) AS leased_at, toUnixTimestamp64Milli(expires_at) AS expires_at
-              FROM ${this.table} WHERE leased_at >= fromUnixTimestamp64Milli({since:Int64})
+              FROM ${this.table} WHERE inserted_at >= fromUnixTimestamp64Milli({since:Int64}) AND replica != {replica:String}
               ORDER BY leased_at`,
-      query_params: { since: sinceMs },
+      query_params: { since: sinceMs, replica: this.replica },
       format: 'JSONEachRow',
     });
     return (await rs.json<Record<keyof LeaseRow, string>>()).map(toRow);

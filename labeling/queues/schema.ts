@@ -3,7 +3,7 @@
  * derived id, so a retried or replicated insert leaves one item; `keep` makes the
  * earliest copy win, so an item keeps its place in the queue.
  */
-import { alterClustered, clustered, engine, onCluster, type SchemaOptions } from '../../collector/storage/schema.js';
+import { alterClustered, clustered, engine, insertTrackingDDL, onCluster, type SchemaOptions } from '../../collector/storage/schema.js';
 import type { Migration } from '../../collector/storage/migrations.js';
 import { labelsTableDDL } from '../labels/schema.js';
 
@@ -45,4 +45,5 @@ export const QUEUE_MIGRATIONS: Migration[] = [
     name: 'queue items: an index on enqueue time',
     statements: (o) => alterClustered(o, ITEMS_TABLE, ['ADD INDEX IF NOT EXISTS idx_enqueued_at enqueued_at TYPE minmax GRANULARITY 1'], false),
   },
+  { version: 7, name: 'queue items: which replica inserted each, and when', statements: (o) => insertTrackingDDL(o, ITEMS_TABLE) },
 ];

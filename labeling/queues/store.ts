@@ -51,14 +51,16 @@ export class QueueStore {
     database: string,
     batch: { maxRows: number; maxDelayMs: number; concurrency: number },
     metrics?: Metrics,
+    /** This process, as written into each row (other replicas poll for rows not their own). */
+    private readonly replica = '',
   ) {
     this.items = `${quoteIdent(database)}.${ITEMS_TABLE}`;
     this.labels = `${quoteIdent(database)}.${LABELS_TABLE}`;
     this.writer = new RowWriter(client, {
       ...batch,
       table: `${database}.${ITEMS_TABLE}`,
-      columns: ITEM_COLUMNS,
-      types: ITEM_COLUMN_TYPES,
+      columns: [...ITEM_COLUMNS, 'replica'],
+      types: { ...ITEM_COLUMN_TYPES, replica: 'LowCardinality(String)' },
       metrics,
       metricsTable: ITEMS_TABLE,
     });
@@ -71,21 +73,32 @@ export class QueueStore {
   /** Resolves once the items are in ClickHouse. */
   async write(rows: QueueItemRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.writer.write(serializeRows(rows.map(itemValues)));
+    await this.writer.write(serializeRows(rows.map((r) => [...itemValues(r), this.replica])));
     this.onWritten?.(rows);
   }
 
   /** One item, or undefined when the queue has no item of that id. */
   async get(queue: string, id: string): Promise<StoredItem | undefined> {
+    return (await this.getMany(queue, [id])).get(id);
+  }
+
+  /** The items of these ids that the queue has, in one query. */
+  async getMany(queue: string, ids: string[]): Promise<Map<string, StoredItem>> {
+    if (ids.length === 0) return new Map();
+    // Items are immutable and every copy of one is the same but for its enqueue time: the
+    // earliest copy (largest keep) stands for it, without FINAL.
     const rs = await this.client.query({
-      query: `SELECT item_id, queue, toUnixTimestamp64Milli(enqueued_at) AS enqueued_ms, source, rule, trace_id, span_id,
-                     idempotency_key, payload, target, metadata
-              FROM ${this.items} FINAL WHERE queue = {queue:String} AND item_id = {id:String}`,
-      query_params: { queue, id },
+      query: `SELECT i.item_id AS item_id, {queue:String} AS queue, toUnixTimestamp64Milli(argMax(i.enqueued_at, i.keep)) AS enqueued_ms,
+                     argMax(i.source, i.keep) AS source, argMax(i.rule, i.keep) AS rule, argMax(i.trace_id, i.keep) AS trace_id,
+                     argMax(i.span_id, i.keep) AS span_id, argMax(i.idempotency_key, i.keep) AS idempotency_key,
+                     argMax(i.payload, i.keep) AS payload, argMax(i.target, i.keep) AS target, argMax(i.metadata, i.keep) AS metadata
+              FROM ${this.items} AS i WHERE i.queue = {queue:String} AND i.item_id IN {ids:Array(String)}
+              GROUP BY i.item_id`,
+      query_params: { queue, ids },
       format: 'JSONEachRow',
     });
     const rows = await rs.json<Record<string, string>>();
-    return rows.length ? toItem(rows[0]) : undefined;
+    return new Map(rows.map((r) => [r.item_id, toItem(r)]));
   }
 
   /** Every item of these queues, in FIFO order per queue, streamed in pages. */
@@ -112,12 +125,18 @@ export class QueueStore {
     if (page.length) yield page;
   }
 
-  /** Items enqueued since `sinceMs` (by any replica), for polling. */
+  /** The storage server's clock, in milliseconds: polls compare `inserted_at` with it. */
+  async serverNow(): Promise<number> {
+    const rs = await this.client.query({ query: 'SELECT toUnixTimestamp64Milli(now64(3)) AS now', format: 'JSONEachRow' });
+    return Number((await rs.json<{ now: string }>())[0].now);
+  }
+
+  /** Items other replicas inserted since `sinceMs` (server time), for polling. */
   async keysSince(sinceMs: number): Promise<ItemKey[]> {
     const rs = await this.client.query({
       query: `SELECT queue, item_id, toUnixTimestamp64Milli(enqueued_at) AS t FROM ${this.items}
-              WHERE enqueued_at >= fromUnixTimestamp64Milli({since:Int64})`,
-      query_params: { since: sinceMs },
+              WHERE inserted_at >= fromUnixTimestamp64Milli({since:Int64}) AND replica != {replica:String}`,
+      query_params: { since: sinceMs, replica: this.replica },
       format: 'JSONEachRow',
     });
     return (await rs.json<{ queue: string; item_id: string; t: string }>()).map((r) => ({ ...r, t: Number(r.t) }));
