@@ -190,6 +190,14 @@ describe('hot reload of queues and rules', () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout.trim()).toBe('dry run: 5 span(s) match rule "failures"; 3 new item(s) would be enqueued');
     expect((await queues()).errors).toBe(2);
+    // The API says a dry run enqueued nothing, and what it would have enqueued.
+    const api = await fetch(`${setup.uiUrl}/api/v1/rules/failures/backfill`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${setup.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ since: '1h', dry_run: true }),
+    });
+    expect(await api.json()).toEqual({ rule: 'failures', matched: 5, enqueued: 0, would_enqueue: 3, dry_run: true });
+    expect((await queues()).errors).toBe(2);
 
     for (let run = 0; run < 2; run++) {
       const r = await spansift(['backfill', '--rule', 'failures', '--since', '1h', '--config', file]);
