@@ -155,6 +155,7 @@ export class Service {
       desk: this.desk,
       sessions: new SessionStore(this.storage.client, schema.database),
       router: () => this.router,
+      counters: this.routingCounters,
       config: () => this.config,
       ping: async () => {
         const r = await storage.client.ping();

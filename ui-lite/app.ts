@@ -26,6 +26,9 @@ import { labelingRoutes } from './api/labeling.js';
 import { tracesRoutes } from './api/traces.js';
 import { spansRoutes } from './api/spans.js';
 import { rulesRoutes } from './api/rules.js';
+import { Assets } from './pages/assets.js';
+import { ErrorPage, pageRoutes } from './pages/routes.js';
+import type { RoutingCounters } from '../labeling/queues/router.js';
 
 export interface AppDeps {
   adminToken: string;
@@ -41,6 +44,8 @@ export interface AppDeps {
   ping: () => Promise<void>;
   metrics?: Metrics;
   log?: Logger;
+  /** Per-rule counts, shown on the rules page. */
+  counters?: RoutingCounters;
 }
 
 /** Largest API request body. */
@@ -51,6 +56,7 @@ const SIGN_IN = { method: 'POST', path: '/api/v1/session' };
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = apiRouter();
+  const assets = new Assets();
   let users = deps.config().users;
   const callers = new Callers(deps.adminToken, users);
   // A reload may change users: pick the new ones up on the next request.
@@ -91,6 +97,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return auth(c, next);
   });
   app.route('/api/v1', sessionRoutes({ callers: currentCallers, sessions: deps.sessions, limits, sessionTtlMs: () => deps.config().ui.session_ttl }));
+
   app.route('/api/v1', queueRoutes(deps));
   app.route('/api/v1', labelingRoutes(deps.desk));
   app.route('/api/v1', tracesRoutes(deps.traces));
@@ -105,11 +112,23 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     security: [{ bearer: [] }, { session: [] }],
   });
 
-  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  const signInDeps = { callers: currentCallers, sessions: deps.sessions, limits, sessionTtlMs: () => deps.config().ui.session_ttl };
+  app.route('/', pageRoutes({ ...signInDeps, desk: deps.desk, queues: deps.queues, traces: deps.traces, router: deps.router, config: deps.config, counters: deps.counters, assets }));
+
+  const isPage = (path: string) => !path.startsWith('/api/') && path !== '/metrics' && path !== '/healthz' && path !== '/readyz';
+  app.notFound((c) => {
+    if (isPage(c.req.path)) return c.html(ErrorPage({ ctx: { assets }, err: new SpansiftError('NOT_FOUND', `There is no page ${c.req.path}.`) }) as string, 404);
+    return c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404);
+  });
   app.onError((e, c) => {
     if (e instanceof HTTPException) return e.getResponse();
     const err = toSpansiftError(e);
-    if (err.code === 'INTERNAL') deps.log?.error({ err: e }, 'api request failed');
+    if (err.code === 'INTERNAL') deps.log?.error({ err: e }, 'request failed');
+    if (isPage(c.req.path)) {
+      const caller = c.get('caller');
+      const session = c.get('session');
+      return c.html(ErrorPage({ ctx: { assets, caller, csrf: session?.csrf }, err }) as string, err.spec.http as 400);
+    }
     const body: { error: Record<string, unknown> } = { error: { code: err.code, message: err.message } };
     if (err instanceof FieldError) Object.assign(body.error, { field: err.field }, err.extra);
     if (err.code === 'UNAUTHENTICATED') c.header('WWW-Authenticate', 'Bearer realm="spansift"');

@@ -7,20 +7,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { SpansiftError } from '../../collector/errors.js';
 import { SESSION_COOKIE } from '../auth/middleware.js';
-import type { Caller, Callers } from '../auth/callers.js';
-import { DECOY_HASH, verifyPassword } from '../auth/passwords.js';
-import type { SessionStore } from '../auth/sessions.js';
-import type { SignInLimits } from '../auth/sign-in-limits.js';
+import type { Caller } from '../auth/callers.js';
+import { signIn, type SignInDeps } from '../auth/sign-in.js';
 import { apiRouter, body, errors, json } from './openapi.js';
 
-export interface SessionDeps {
-  callers: () => Callers;
-  sessions: SessionStore;
-  limits: SignInLimits;
-  sessionTtlMs: () => number;
-}
+export type SessionDeps = SignInDeps;
 
 const Me = z
   .object({
@@ -34,7 +26,7 @@ const Me = z
 
 const SignIn = z.strictObject({ user: z.string().min(1).max(64), password: z.string().min(1).max(1024) });
 
-const signIn = createRoute({
+const signInRoute = createRoute({
   method: 'post',
   path: '/session',
   summary: 'Sign in with a user name and password',
@@ -54,7 +46,8 @@ function me(caller: Caller, session?: { csrf: string; expiresAt: number }) {
   };
 }
 
-function clientAddress(c: Context): string {
+/** The peer's address (the limit on failed sign-ins counts per address). */
+export function clientAddress(c: Context): string {
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
   } catch {
@@ -62,30 +55,22 @@ function clientAddress(c: Context): string {
   }
 }
 
+export function setSessionCookie(c: Context, id: string, ttlMs: number): void {
+  setCookie(c, SESSION_COOKIE, id, {
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: new URL(c.req.url).protocol === 'https:',
+    path: '/',
+    maxAge: Math.floor(ttlMs / 1000),
+  });
+}
+
 export function sessionRoutes(d: SessionDeps) {
   const r = apiRouter();
-  r.openapi(signIn, async (c) => {
+  r.openapi(signInRoute, async (c) => {
     const { user, password } = c.req.valid('json');
-    const address = clientAddress(c);
-    await d.limits.check(user, address);
-    const hash = d.callers().passwordHashOf(user);
-    // An unknown user costs as much as a wrong password, and gets the same answer.
-    const ok = await verifyPassword(password, hash ?? DECOY_HASH);
-    const caller = ok && hash !== undefined ? d.callers().byName(user, 'session') : undefined;
-    if (!caller) {
-      await d.limits.failed(user, address);
-      throw new SpansiftError('UNAUTHENTICATED', 'unknown user or wrong password');
-    }
-    await d.limits.succeeded(user);
-    const ttl = d.sessionTtlMs();
-    const { id, session } = await d.sessions.create(user, ttl);
-    setCookie(c, SESSION_COOKIE, id, {
-      httpOnly: true,
-      sameSite: 'Strict',
-      secure: new URL(c.req.url).protocol === 'https:',
-      path: '/',
-      maxAge: Math.floor(ttl / 1000),
-    });
+    const { caller, id, session } = await signIn(d, user, password, clientAddress(c));
+    setSessionCookie(c, id, d.sessionTtlMs());
     return c.json(me(caller, session), 200);
   });
 

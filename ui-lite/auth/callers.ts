@@ -36,16 +36,22 @@ export class Callers {
     for (const [name, u] of Object.entries(users)) for (const d of u.api_tokens) this.tokens.set(d, name);
   }
 
+  isAdminToken(token: string): boolean {
+    return timingSafeEqual(createHash('sha256').update(token).digest(), this.adminDigest);
+  }
+
   byToken(token: string): Caller | undefined {
-    const d = createHash('sha256').update(token).digest();
-    if (timingSafeEqual(d, this.adminDigest)) return { name: ADMIN, role: 'admin', queues: '*', via: 'token' };
+    if (this.isAdminToken(token)) return { name: ADMIN, role: 'admin', queues: '*', via: 'token' };
     const name = this.tokens.get(tokenDigest(token));
     return name === undefined ? undefined : this.byName(name, 'token');
   }
 
-  /** A configured user as a caller; undefined when no such user is configured (any more). */
+  /**
+   * A configured user as a caller; undefined when no such user is configured (any more).
+   * `admin` is the admin token's identity unless a user of that name is configured.
+   */
   byName(name: string, via: Caller['via']): Caller | undefined {
-    if (!Object.hasOwn(this.users, name)) return undefined;
+    if (!Object.hasOwn(this.users, name)) return name === ADMIN ? { name: ADMIN, role: 'admin', queues: '*', via } : undefined;
     const u = this.users[name];
     return { name, role: u.role, queues: u.role === 'admin' || u.queues === '*' ? '*' : new Set(u.queues), via };
   }
