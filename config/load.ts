@@ -192,6 +192,8 @@ function sourceOffset(src: string, node: Scalar, offset: number): number {
 
 function describe(issue: Issue): string {
   if (issue.code === 'invalid_type' && issue.input === undefined) return `is required (${issue.expected})`;
+  // A name that may not be a key (a queue or user name): say why, not "Invalid key in record".
+  if (issue.code === 'invalid_key' && issue.issues.length > 0) return `invalid name: ${issue.issues[0].message}`;
   // A missing key whose value may take several forms (route_to, a duration): name them, not "Invalid input".
   if (issue.code === 'invalid_union' && issue.input === undefined && !('discriminator' in issue)) {
     const forms = issue.errors.map((e) => (e.length === 1 && e[0].code === 'invalid_type' ? e[0].expected : undefined));

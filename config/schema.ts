@@ -129,7 +129,16 @@ export const configSchema = z.strictObject({
   /** Labeling: leases and the next-item index. */
   labeling: section(labeling),
   /** People and scripts that use the page and the API, by name. */
-  users: z.preprocess((v) => v ?? {}, z.record(z.string().regex(USER_NAME, 'user names: letters, digits, _ . @ - only, at most 64'), userSchema)),
+  users: z.preprocess(
+    (v) => v ?? {},
+    z.record(
+      z
+        .string()
+        .regex(USER_NAME, 'user names: letters, digits, _ . @ - only, at most 64')
+        .refine((n) => n !== 'admin', 'the name admin belongs to the admin token (ui.admin_token); choose another name'),
+      userSchema,
+    ),
+  ),
   /** Routing rules, tried for every span. */
   rules: z.preprocess((v) => v ?? [], z.array(ruleSchema)),
 });

@@ -15,8 +15,8 @@ import type { QueueStore, StoredItem } from './queues/store.js';
 import type { QueueItemRow } from './queues/items.js';
 import { ItemCache } from './queues/item-cache.js';
 import { QueueIndex, type LabelerProgress } from './leases/queue-index.js';
-import type { LeaseStore } from './leases/store.js';
-import type { LabelEvent, LabelStore, LabelVersion } from './labels/store.js';
+import type { LeaseRow, LeaseStore } from './leases/store.js';
+import type { LabelEvent, LabelStore, LabelVersion, LabelerStateRow } from './labels/store.js';
 import { decodeValue, encodeValue, isGiven, schemaVersion, type LabelValue, type StoredValue } from './labels/values.js';
 
 export interface DeskConfig {
@@ -77,7 +77,9 @@ export interface QueueSummary {
  * clock, less this much: inserts that began earlier but became visible later (or
  * another shard's clock running behind) are read in too. Repeats are harmless.
  */
-const POLL_OVERLAP_MS = 5_000;
+const POLL_OVERLAP_MS = 10_000;
+/** Rows about an item not known yet (its insert not visible yet) are tried again for this long. */
+const ORPHAN_MS = 120_000;
 /** Items read along with the one asked for: the next ones in FIFO order. */
 const READ_AHEAD = 64;
 /** Labelers' versions on items kept in memory (each labeler's recent items). */
@@ -98,6 +100,10 @@ export class LabelDesk {
   private readonly versionCache = new Map<string, LabelVersion[]>();
   /** Completion events being written (a PUT does not wait for them; a restart writes any lost). */
   private readonly eventWrites = new Set<Promise<void>>();
+  /** Events whose write failed: written again at the next poll. */
+  private unwritten: LabelEvent[] = [];
+  /** Polled rows about items this replica does not know yet, with when they were first seen. */
+  private orphans: { at: number; state?: LabelerStateRow; lease?: LeaseRow }[] = [];
 
   constructor(private readonly o: DeskOptions) {
     this.now = o.now ?? Date.now;
@@ -134,6 +140,7 @@ export class LabelDesk {
   private async load(names: string[], specs: Record<string, QueueSpec>): Promise<void> {
     const fresh = new Map(names.map((n) => [n, new QueueIndex(specs[n].labelers_per_item)]));
     for (const [n, index] of fresh) this.loading.set(n, index);
+    const recorded = new Map<string, Set<string>>();
     try {
       for await (const page of this.o.queues.keys(names)) for (const k of page) fresh.get(k.queue)?.addItem(k.item_id, k.t);
       for (const s of await this.o.labels.labelerStates(names)) {
@@ -141,18 +148,23 @@ export class LabelDesk {
         else fresh.get(s.queue)?.apply(s.item_id, s.labeler, s.state, s.version);
       }
       for (const l of await this.o.leases.load(names)) fresh.get(l.queue)?.applyLease(l.item_id, l.labeler, l.leased_at, l.expires_at);
+      // An item whose completion is recorded stays completed, whatever its labels say now.
+      for (const [n, index] of fresh) {
+        const done = await this.o.labels.completedItems(n);
+        recorded.set(n, done);
+        for (const id of done) index.markComplete(id);
+      }
     } finally {
       for (const [n, index] of fresh) if (this.loading.get(n) === index) this.loading.delete(n);
     }
     for (const [name, index] of fresh) {
       this.indexes.set(name, index);
-      await this.recordMissingCompletions(name, index);
+      await this.recordMissingCompletions(name, index, recorded.get(name)!);
     }
   }
 
   /** A completion whose event a crash (or a replica stopping) left unwritten is written now; the event id folds repeats. */
-  private async recordMissingCompletions(queue: string, index: QueueIndex): Promise<void> {
-    const recorded = await this.o.labels.completedItems(queue);
+  private async recordMissingCompletions(queue: string, index: QueueIndex, recorded: Set<string>): Promise<void> {
     const missing = index.completedIds().filter((id) => !recorded.has(id));
     const now = this.now();
     for (let i = 0; i < missing.length; i += 10_000) {
@@ -168,13 +180,17 @@ export class LabelDesk {
     const index = this.index(queue);
     const now = this.now();
     const ttl = this.o.config().labeling.lease_ttl;
+    const held = index.holdingOf(caller.name);
     const claim = index.next(caller.name, now, ttl);
+    if (held && held !== claim?.id && index.leaseOf(held, caller.name, now) === undefined) this.recordRelease(queue, held, caller.name, now);
     if (!claim) return undefined;
-    if (claim.fresh) this.o.leases.record(queue, claim.id, caller.name, now, claim.expiresAt);
+    this.o.leases.record(queue, claim.id, caller.name, now, claim.expiresAt);
+    this.mirror(queue, (ix) => ix.applyLease(claim.id, caller.name, now, claim.expiresAt));
     const item = await this.items.get(queue, claim.id, () => index.after(claim.id, READ_AHEAD));
     if (!item) {
       // Indexed items are stored ones (written here, or read from storage): this is storage failing.
       index.release(claim.id, caller.name, now);
+      this.recordRelease(queue, claim.id, caller.name, now);
       throw new SpansiftError('STORAGE_UNAVAILABLE', `item ${claim.id} of queue "${queue}" could not be read`, { retryAfterMs: 1000 });
     }
     return { item, expiresAt: claim.expiresAt, position: index.positionOf(caller.name, claim.id) };
@@ -258,17 +274,19 @@ export class LabelDesk {
         values,
         reasoning,
       };
-      const wasComplete = index.isComplete(id);
       await this.o.labels.append(queue, id, version);
       versions.push(version);
       this.rememberVersions(queue, id, caller.name, versions);
-      index.touch(id, caller.name);
+      this.mirror(queue, (ix) => ix.touch(id, caller.name), true);
       if (body.submit) {
-        index.apply(id, caller.name, 'submitted', version.version);
-        this.o.leases.record(queue, id, caller.name, now, now);
+        const held = index.leaseOf(id, caller.name, now) !== undefined;
+        // What this submit did, as the index (this replica's one place of truth) says: exactly one submit completes an item.
+        const applied = index.apply(id, caller.name, 'submitted', version.version);
+        this.mirror(queue, (ix) => ix.apply(id, caller.name, 'submitted', version.version), false);
+        if (held) this.recordRelease(queue, id, caller.name, now);
         // An update is known only from this event; a completion can be told again from the labels (at the next start).
-        if (wasComplete) await this.o.labels.appendEvents([this.updatedEvent(queue, id, index, caller.name, version.version, now)]);
-        else if (index.isComplete(id)) this.writeInBackground([this.completionEvent(queue, id, index, caller.name, now)]);
+        if (applied.wasComplete) await this.o.labels.appendEvents([this.updatedEvent(queue, id, index, caller.name, version.version, now)]);
+        else if (applied.completed) this.writeInBackground([this.completionEvent(queue, id, index, caller.name, now)]);
       }
       return this.view(queue, caller.name, versions);
     });
@@ -280,6 +298,7 @@ export class LabelDesk {
     const index = this.index(queue);
     if (!index.has(id) || (caller.role !== 'admin' && !index.hasSeen(caller.name, id))) throw notFound(queue, id);
     return this.locked(`${queue}\0${id}\0${caller.name}`, async () => {
+      if (index.stateOf(id, caller.name) === 'submitted') throw new SpansiftError('CONFLICT', `you submitted item ${id}: change your labels instead of skipping it`);
       const versions = [...(await this.versionsOf(queue, id, caller.name))];
       const last = versions[versions.length - 1];
       const now = this.now();
@@ -296,8 +315,10 @@ export class LabelDesk {
       await this.o.labels.append(queue, id, version);
       versions.push(version);
       this.rememberVersions(queue, id, caller.name, versions);
+      const held = index.leaseOf(id, caller.name, now) !== undefined;
       index.apply(id, caller.name, 'skipped', version.version);
-      this.o.leases.record(queue, id, caller.name, now, now);
+      this.mirror(queue, (ix) => ix.apply(id, caller.name, 'skipped', version.version), false);
+      if (held) this.recordRelease(queue, id, caller.name, now);
       return this.view(queue, caller.name, versions);
     });
   }
@@ -308,17 +329,26 @@ export class LabelDesk {
     if (!index.has(id) || (caller.role !== 'admin' && !index.hasSeen(caller.name, id))) throw notFound(queue, id);
     if (index.isComplete(id) || index.stateOf(id, caller.name)) throw new SpansiftError('CONFLICT', `item ${id} needs no lease: it is ${index.isComplete(id) ? 'completed' : `already ${index.stateOf(id, caller.name)} by ${caller.name}`}`);
     const now = this.now();
+    const held = index.holdingOf(caller.name);
     const exp = index.renew(id, caller.name, now, this.o.config().labeling.lease_ttl);
     if (exp === undefined) throw new SpansiftError('CONFLICT', `item ${id} is leased to other labelers`);
+    if (held && held !== id) this.recordRelease(queue, held, caller.name, now);
     this.o.leases.record(queue, id, caller.name, now, exp);
+    this.mirror(queue, (ix) => ix.applyLease(id, caller.name, now, exp));
     return exp;
   }
 
-  release(caller: Caller, queue: string, id: string): void {
+  /**
+   * Releases the caller's lease. With `leasedAt` (what the caller last saw of it), only
+   * that lease: a release that arrives after the lease was taken again (a page closing
+   * while the next one, on the same item, opens) leaves the new one alone.
+   */
+  release(caller: Caller, queue: string, id: string, leasedAt?: number): void {
     const index = this.index(queue);
     if (!index.has(id) || (caller.role !== 'admin' && !index.hasSeen(caller.name, id))) throw notFound(queue, id);
-    if (index.leaseOf(id, caller.name, this.now()) === undefined) return;
     const now = this.now();
+    const current = index.leasedAtOf(id, caller.name, now);
+    if (current === undefined || (leasedAt !== undefined && leasedAt !== current)) return;
     index.release(id, caller.name, now);
     this.o.leases.record(queue, id, caller.name, now, now);
   }
@@ -337,6 +367,11 @@ export class LabelDesk {
     return this.index(queue).leaseOf(id, caller.name, this.now());
   }
 
+  /** When the caller's lease on an item was taken or last renewed. */
+  leasedAtOf(caller: Caller, queue: string, id: string): number | undefined {
+    return this.index(queue).leasedAtOf(id, caller.name, this.now());
+  }
+
   positionOf(caller: Caller, queue: string, id: string): number {
     return this.index(queue).positionOf(caller.name, id);
   }
@@ -352,10 +387,10 @@ export class LabelDesk {
     return out;
   }
 
-  async events(queue: string, afterMs: number, limit: number): Promise<LabelEvent[]> {
+  async events(queue: string, afterMs: number, limit: number, afterId = ''): Promise<LabelEvent[]> {
     this.index(queue);
     await Promise.all(this.eventWrites);
-    return this.o.labels.eventsOf(queue, afterMs, limit);
+    return this.o.labels.eventsOf(queue, afterMs, limit, afterId);
   }
 
   // ---- bookkeeping ----
@@ -389,10 +424,19 @@ export class LabelDesk {
     const since = this.lastPoll - POLL_OVERLAP_MS;
     const [items, states, leases] = await Promise.all([this.o.queues.keysSince(since), this.o.labels.labelerStatesSince(since), this.o.leases.since(since)]);
     for (const k of items) this.indexes.get(k.queue)?.addItem(k.item_id, k.t);
-    const completed = [];
-    for (const s of states) {
+    // Rows about items not seen yet wait (their item's insert may not be visible yet), for a while.
+    const now = this.now();
+    const waiting = this.orphans.filter((o) => now - o.at < ORPHAN_MS);
+    this.orphans = [];
+    const completed = [...this.unwritten.splice(0)];
+    for (const { state: s, at } of [...waiting, ...states.map((state) => ({ state, at: now }))]) {
+      if (!s) continue;
       const index = this.indexes.get(s.queue);
       if (!index) continue;
+      if (!index.has(s.item_id)) {
+        this.orphans.push({ at, state: s });
+        continue;
+      }
       // A version this process did not write (another replica's) makes what it cached of that labeler's item stale.
       const key = `${s.queue}\0${s.item_id}\0${s.labeler}`;
       if (this.versionCache.get(key)?.some((v) => v.version === s.version) === false) this.versionCache.delete(key);
@@ -400,13 +444,21 @@ export class LabelDesk {
         index.touch(s.item_id, s.labeler);
         continue;
       }
-      const was = index.isComplete(s.item_id);
-      index.apply(s.item_id, s.labeler, s.state, s.version);
       // Whoever sees an item complete first records it; the event's id folds the copies.
-      if (!was && index.isComplete(s.item_id)) completed.push(this.completionEvent(s.queue, s.item_id, index, s.labeler, this.now()));
+      if (index.apply(s.item_id, s.labeler, s.state, s.version).completed) completed.push(this.completionEvent(s.queue, s.item_id, index, s.labeler, now));
     }
-    await this.o.labels.appendEvents(completed);
-    for (const l of leases) this.indexes.get(l.queue)?.applyLease(l.item_id, l.labeler, l.leased_at, l.expires_at);
+    for (const { lease: l, at } of [...waiting, ...leases.map((lease) => ({ lease, at: now }))]) {
+      if (!l) continue;
+      const index = this.indexes.get(l.queue);
+      if (index && !index.has(l.item_id)) this.orphans.push({ at, lease: l });
+      else index?.applyLease(l.item_id, l.labeler, l.leased_at, l.expires_at);
+    }
+    try {
+      await this.o.labels.appendEvents(completed);
+    } catch (e) {
+      this.unwritten.push(...completed);
+      throw e;
+    }
     this.lastPoll = started;
   }
 
@@ -416,9 +468,25 @@ export class LabelDesk {
     await Promise.all(this.eventWrites);
   }
 
+  /** Applies a change to a queue's index being loaded (and, unless `main` is false, to the one in use). */
+  private mirror(queue: string, change: (ix: QueueIndex) => void, main = false): void {
+    const loading = this.loading.get(queue);
+    if (loading) change(loading);
+    if (main) {
+      const ix = this.indexes.get(queue);
+      if (ix) change(ix);
+    }
+  }
+
+  private recordRelease(queue: string, id: string, labeler: string, now: number): void {
+    this.o.leases.record(queue, id, labeler, now, now);
+    this.mirror(queue, (ix) => ix.release(id, labeler, now));
+  }
+
   private writeInBackground(events: LabelEvent[]): void {
     const write = this.o.labels.appendEvents(events).catch((e: unknown) => {
-      this.o.log?.warn({ err: e, queue: events[0]?.queue }, 'a completion event could not be written; it is written at the next start');
+      this.unwritten.push(...events);
+      this.o.log?.warn({ err: e, queue: events[0]?.queue }, 'a completion event could not be written; trying again at the next poll');
     });
     this.eventWrites.add(write);
     void write.finally(() => this.eventWrites.delete(write));
@@ -438,6 +506,10 @@ export class LabelDesk {
 
   private rememberVersions(queue: string, id: string, labeler: string, versions: LabelVersion[]): void {
     const key = `${queue}\0${id}\0${labeler}`;
+    // A read that began before a save finished must not put back what the save replaced.
+    const had = this.versionCache.get(key);
+    const latest = (vs: readonly LabelVersion[]) => vs[vs.length - 1]?.version ?? -Infinity;
+    if (had && latest(had) > latest(versions)) return;
     this.versionCache.delete(key);
     this.versionCache.set(key, versions);
     while (this.versionCache.size > VERSIONS_CACHED) this.versionCache.delete(this.versionCache.keys().next().value!);
@@ -504,6 +576,11 @@ export class LabelDesk {
       if (this.locks.get(key) === tail) this.locks.delete(key);
     });
     return run;
+  }
+
+  /** How many versions each labeler submitted per queue since each of `sinceMs` (the admin overview's throughput). */
+  submittedSince(queues: string[], sinceMs: readonly number[]): Promise<Array<{ queue: string; labeler: string; counts: number[] }>> {
+    return this.o.labels.submittedSince(queues, sinceMs);
   }
 }
 

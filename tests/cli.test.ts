@@ -269,7 +269,7 @@ describe('spansift users', () => {
   it('validate refuses a plain password or token in users, naming the key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spansift-cli-'));
     const file = join(dir, 'plain.yaml');
-    writeFileSync(file, 'queues:\n  q:\n    labels: [{name: ok, type: boolean}]\nusers:\n  ann:\n    role: labeler\n    queues: [q, nope]\n    password_hash: hunter2\n  bot:\n    role: labeler\n    api_tokens: [my-token]\n  eve:\n    role: root\n');
+    writeFileSync(file, 'queues:\n  q:\n    labels: [{name: ok, type: boolean}]\nusers:\n  ann:\n    role: labeler\n    queues: [q, nope]\n    password_hash: hunter2\n  bot:\n    role: labeler\n    api_tokens: [my-token]\n  eve:\n    role: root\n  admin:\n    role: admin\n    api_tokens: []\n');
     const r = await spansift(['validate', '--config', file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${file}:7:17: users.ann.queues.1: unknown queue "nope" (queues: q)`);
@@ -277,5 +277,6 @@ describe('spansift users', () => {
     expect(r.stderr).toContain('users.bot.api_tokens.0: expected a digest from `spansift users token`');
     expect(r.stderr).toContain('users.eve.role:');
     expect(r.stderr).toContain('users.eve: a user needs a password_hash or at least one api_tokens digest');
+    expect(r.stderr).toContain('users.admin: invalid name: the name admin belongs to the admin token (ui.admin_token); choose another name');
   });
 });

@@ -104,9 +104,16 @@ async function signInDirect(user: string, password: string): Promise<ApiClient &
 }
 
 describe('every route checks who is asking', () => {
-  const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'POST /api/v1/session']);
+  const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'POST /api/v1/session', 'GET /sign-in', 'POST /sign-in', 'GET /static/:file']);
+  /** Pages (not /api): without a session they send the person to sign in. */
+  const isPage = (route: string) => !/^\w+ \/(api\/|metrics$)/.test(route);
   /** Routes a labeler may use, on their own queues. */
   const LABELER = new Set([
+    'GET /',
+    'POST /sign-out',
+    'GET /queues',
+    'GET /queues/:queue/next',
+    'GET /queues/:queue/items/:id',
     'GET /api/openapi.json',
     'GET /api/v1/session',
     'DELETE /api/v1/session',
@@ -132,14 +139,36 @@ describe('every route checks who is asking', () => {
     const [method, path] = route.split(' ');
     return c.call(method, fill(path, queue, id), method === 'GET' || method === 'DELETE' ? undefined : {});
   };
+  /** A page request as a browser makes it, redirects not followed. */
+  const page = (route: string, cookie?: string) => {
+    const [method, path] = route.split(' ');
+    return fetch(`${sift.uiUrl}${fill(path, MINE, itemOfMine)}`, {
+      method,
+      redirect: 'manual',
+      headers: { ...(cookie ? { cookie } : {}), ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      body: method === 'POST' ? 'csrf=x' : undefined,
+    });
+  };
 
   it('knows the routes it walks', () => {
     expect(routes()).toEqual(expect.arrayContaining([...PUBLIC, ...LABELER, 'GET /metrics', 'GET /api/v1/spans', 'POST /api/v1/rules/:name/backfill']));
     expect(routes().length).toBeGreaterThan(PUBLIC.size + LABELER.size + 5);
   });
 
-  it('refuses every route but health and sign-in without credentials, and with a wrong token', async () => {
-    for (const route of routes().filter((r) => !PUBLIC.has(r))) {
+  it('sends a browser without a session from every page but sign-in to sign in', async () => {
+    const pages = routes().filter((r) => !PUBLIC.has(r) && isPage(r));
+    expect(pages.length).toBeGreaterThanOrEqual(8);
+    for (const route of pages) {
+      for (const cookie of [undefined, 'spansift_session=forged-or-expired-session-id-0000000000000000']) {
+        const res = await page(route, cookie);
+        expect(res.status, route).toBe(303);
+        expect(res.headers.get('location'), route).toMatch(/^\/sign-in\?next=/);
+      }
+    }
+  });
+
+  it('refuses every API route but health and sign-in without credentials, and with a wrong token', async () => {
+    for (const route of routes().filter((r) => !PUBLIC.has(r) && !isPage(r))) {
       for (const c of [new ApiClient(sift.uiUrl), ApiClient.bearer(sift.uiUrl, 'not-a-token')]) {
         const res = await send(c, route, MINE, itemOfMine);
         expect(res.status, route).toBe(401);
@@ -148,9 +177,23 @@ describe('every route checks who is asking', () => {
     }
   });
 
-  it('refuses a labeler every admin route', async () => {
+  it('refuses a labeler every admin route and page', async () => {
     const lou = await ApiClient.signIn(sift.uiUrl, 'lou', 'lou-pw');
-    for (const route of routes().filter((r) => !PUBLIC.has(r) && !LABELER.has(r))) {
+    const admin = routes().filter((r) => !PUBLIC.has(r) && !LABELER.has(r));
+    expect(admin.filter(isPage).length).toBeGreaterThanOrEqual(1);
+    for (const route of admin) {
+      if (isPage(route)) {
+        // A page form posts the session's CSRF token; a GET needs none.
+        const [method, path] = route.split(' ');
+        const res = await fetch(`${sift.uiUrl}${fill(path, MINE, itemOfMine)}`, {
+          method,
+          redirect: 'manual',
+          headers: { cookie: lou.cookie!, 'content-type': 'application/x-www-form-urlencoded' },
+          body: method === 'POST' ? `csrf=${encodeURIComponent(lou.csrf!)}` : undefined,
+        });
+        expect(res.status, route).toBe(403);
+        continue;
+      }
       const res = await send(lou, route, MINE, itemOfMine);
       expect(res.status, route).toBe(403);
       expect(res.body.error.code, route).toBe('FORBIDDEN');
@@ -159,7 +202,14 @@ describe('every route checks who is asking', () => {
 
   it('refuses a labeler another queue, its items, labels and counts', async () => {
     const bot = ApiClient.bearer(sift.uiUrl, ci.token);
+    const lou = await ApiClient.signIn(sift.uiUrl, 'lou', 'lou-pw');
     for (const route of [...LABELER].filter((r) => r.includes(':queue'))) {
+      if (isPage(route)) {
+        const [method, path] = route.split(' ');
+        const res = await fetch(`${sift.uiUrl}${fill(path, OTHER, itemOfOther)}`, { method, redirect: 'manual', headers: { cookie: lou.cookie! } });
+        expect(res.status, route).toBe(403);
+        continue;
+      }
       const res = await send(bot, route, OTHER, itemOfOther);
       expect(res.status, route).toBe(403);
     }
@@ -189,6 +239,18 @@ describe('the OpenAPI document', () => {
   });
 });
 
+describe('a changed password', () => {
+  it('ends the sessions signed in with the old one', async () => {
+    const lou = await ApiClient.signIn(sift.uiUrl, 'lou', 'lou-pw');
+    expect((await lou.get('/api/v1/queues')).status).toBe(200);
+    const fresh = (await usersSection({ lou: { role: 'labeler', queues: [MINE], password: 'new-pw' } })).lou as { password_hash: string };
+    const current = sift.service.currentConfig;
+    await sift.service.reload({ ...current, users: { ...current.users, lou: { ...current.users.lou, password_hash: fresh.password_hash } } });
+    expect((await lou.get('/api/v1/queues')).status).toBe(401);
+    expect((await ApiClient.signIn(sift.uiUrl, 'lou', 'new-pw')).cookie).toBeDefined();
+  });
+});
+
 // Last: these use up the sign-in attempts of this client address.
 describe('sign-in limits', () => {
   it('refuses a user after too many failed tries, even with the right password, and says when to come back', async () => {
@@ -204,5 +266,11 @@ describe('sign-in limits', () => {
     for (const user of ['x1', 'x2', 'x3']) await new ApiClient(sift.uiUrl).post('/api/v1/session', { user, password: 'guess' });
     const res = await new ApiClient(sift.uiUrl).post('/api/v1/session', { user: 'ada', password: 'ada-pw' });
     expect(res.status).toBe(429);
+  });
+
+  it('lets no more concurrent guesses reach the password check than the limit allows', async () => {
+    // (The address has used its 6 failed tries above: all of these are refused at once.)
+    const answers = await Promise.all(Array.from({ length: 12 }, () => new ApiClient(sift.uiUrl).post('/api/v1/session', { user: 'ada', password: 'guess' })));
+    expect(answers.map((a) => a.status)).toEqual(Array(12).fill(429));
   });
 });

@@ -181,6 +181,39 @@ describe('completion', () => {
   });
 });
 
+describe('two submits at once', () => {
+  it('complete an item once; the later one is an update', async () => {
+    const [id] = await push(QA, 1, 'race');
+    let got = (await bob.post(`/api/v1/queues/${QA}/next`)).body;
+    while (got.item.id !== id) {
+      await bob.post(`/api/v1/queues/${QA}/items/${got.item.id}/skip`);
+      got = (await bob.post(`/api/v1/queues/${QA}/next`)).body;
+    }
+    const [a, b] = await Promise.all([
+      bob.put(`/api/v1/queues/${QA}/items/${id}/labels`, { values: { correct: true }, submit: true }),
+      admin.put(`/api/v1/queues/${QA}/items/${id}/labels`, { values: { correct: false }, submit: true }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect([a.body.completed, b.body.completed]).toEqual([true, true]);
+    const events = (await admin.get(`/api/v1/queues/${QA}/events?limit=10000`)).body.events.filter((e: { item_id: string }) => e.item_id === id);
+    expect(events.map((e: { kind: string }) => e.kind).sort()).toEqual(['completed', 'updated']);
+  });
+
+  it('refuses a skip after a submit: the labels are changed instead', async () => {
+    const [id] = await push(QA, 1, 'skip-after');
+    let got = (await bob.post(`/api/v1/queues/${QA}/next`)).body;
+    while (got.item.id !== id) {
+      await bob.post(`/api/v1/queues/${QA}/items/${got.item.id}/skip`);
+      got = (await bob.post(`/api/v1/queues/${QA}/next`)).body;
+    }
+    await bob.put(`/api/v1/queues/${QA}/items/${id}/labels`, { values: { correct: true }, submit: true });
+    const skip = await bob.post(`/api/v1/queues/${QA}/items/${id}/skip`);
+    expect(skip.status).toBe(409);
+    expect(skip.body.error.code).toBe('CONFLICT');
+    expect((await bob.get(`/api/v1/queues/${QA}/items/${id}`)).body.labels.status).toBe('submitted');
+  });
+});
+
 describe('the next item', () => {
   it('gives two labelers asking at once different items, and each the same one again until they finish it', async () => {
     const ids = await push(QA, 3, 'lease');
@@ -195,6 +228,25 @@ describe('the next item', () => {
     await bob.put(`/api/v1/queues/${QA}/items/${b.body.item.id}/labels`, { values: { correct: true }, submit: true });
     expect((await bob.post(`/api/v1/queues/${QA}/next`)).body.item.id).toBe(a.body.item.id);
     expect((await ann.post(`/api/v1/queues/${QA}/items/${a.body.item.id}/lease`)).status).toBe(409);
+  });
+
+  it('leaves a lease taken again alone when a release of the older one arrives late', async () => {
+    const [id] = await push(QA, 1, 'late-release');
+    let got = (await bob.post(`/api/v1/queues/${QA}/next`)).body;
+    while (got.item.id !== id) {
+      await bob.post(`/api/v1/queues/${QA}/items/${got.item.id}/skip`);
+      got = (await bob.post(`/api/v1/queues/${QA}/next`)).body;
+    }
+    const first = got.lease.leased_at;
+    // The page closes (its release is in flight) while the next page takes the same item again.
+    const again = (await bob.post(`/api/v1/queues/${QA}/next`)).body;
+    expect(again.item.id).toBe(id);
+    expect(again.lease.leased_at).toBeGreaterThan(first);
+    expect((await bob.del(`/api/v1/queues/${QA}/items/${id}/lease?leased_at=${first}`)).status).toBe(204);
+    expect((await bob.get(`/api/v1/queues/${QA}/items/${id}`)).body.lease).toMatchObject({ leased_at: again.lease.leased_at });
+    // A release of the current lease releases it.
+    expect((await bob.del(`/api/v1/queues/${QA}/items/${id}/lease?leased_at=${again.lease.leased_at}`)).status).toBe(204);
+    expect((await bob.get(`/api/v1/queues/${QA}/items/${id}`)).body.lease).toBeNull();
   });
 
   it('with labelers_per_item 3 lets three labelers hold one item at once', async () => {

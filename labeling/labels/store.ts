@@ -203,15 +203,19 @@ export class LabelStore {
     return new Set((await rs.json<{ item_id: string }>()).map((r) => r.item_id));
   }
 
-  /** A queue's events after `afterMs`, oldest first; each event once however often it was written. */
-  async eventsOf(queue: string, afterMs: number, limit: number): Promise<LabelEvent[]> {
+  /**
+   * A queue's events after (`afterMs`, `afterId`), in (time, id) order: a cursor of both
+   * pages without losing events that share a millisecond. Each event once however often
+   * it was written.
+   */
+  async eventsOf(queue: string, afterMs: number, limit: number, afterId = ''): Promise<LabelEvent[]> {
     const rs = await this.client.query({
       query: `SELECT queue, event_id, item_id, kind, labeler, labelers, version, toUnixTimestamp64Milli(created_at) AS at
               FROM ${this.events} FINAL
-              WHERE queue = {queue:String} AND created_at > fromUnixTimestamp64Milli({after:Int64})
+              WHERE queue = {queue:String} AND (created_at, event_id) > (fromUnixTimestamp64Milli({after:Int64}), {afterId:String})
               ORDER BY created_at, event_id
               LIMIT {limit:UInt32}`,
-      query_params: { queue, after: afterMs, limit },
+      query_params: { queue, after: afterMs, afterId, limit },
       format: 'JSONEachRow',
     });
     const rows = await rs.json<{ queue: string; event_id: string; item_id: string; kind: LabelEvent['kind']; labeler: string; labelers: string[]; version: string; at: string }>();
@@ -229,5 +233,30 @@ export class LabelStore {
 
   async flush(): Promise<void> {
     await Promise.all([this.labelWriter.batcher.flush(), this.eventWriter.batcher.flush()]);
+  }
+
+  /**
+   * Per queue and labeler, how many versions they submitted at or after each time in `sinceMs`
+   * (`counts[i]` for `sinceMs[i]`): a version counts once however many label rows it has.
+   * Only labelers who submitted something since the earliest time are listed.
+   */
+  async submittedSince(queues: string[], sinceMs: readonly number[]): Promise<Array<{ queue: string; labeler: string; counts: number[] }>> {
+    if (queues.length === 0 || sinceMs.length === 0) return [];
+    const params: Record<string, unknown> = { queues, from: Math.min(...sinceMs) };
+    const columns = sinceMs.map((t, i) => {
+      params[`s${i}`] = t;
+      return `uniqExactIf(item_id, version, created_at >= fromUnixTimestamp64Milli({s${i}:Int64})) AS n${i}`;
+    });
+    const rs = await this.client.query({
+      query: `SELECT queue, labeler, ${columns.join(', ')}
+              FROM ${this.labels}
+              WHERE queue IN {queues:Array(String)} AND state = 'submitted' AND created_at >= fromUnixTimestamp64Milli({from:Int64})
+              GROUP BY queue, labeler
+              ORDER BY queue, labeler`,
+      query_params: params,
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<Record<string, string | number>>();
+    return rows.map((r) => ({ queue: String(r.queue), labeler: String(r.labeler), counts: sinceMs.map((_, i) => Number(r[`n${i}`])) }));
   }
 }

@@ -153,4 +153,28 @@ describe('leases from storage', () => {
     q.release('item-000', 'ann', 200);
     expect(q.renew('item-000', 'bob', 300, TTL)).toBe(300 + TTL);
   });
+
+  it('keeps one lease per labeler when records arrive in any order: the later one wins', () => {
+    const q = queue(1, 2);
+    q.applyLease('item-001', 'ann', 20, 20 + TTL);
+    q.applyLease('item-000', 'ann', 10, 10 + TTL);
+    expect(q.leaseOf('item-001', 'ann', 30)).toBe(20 + TTL);
+    expect(q.leaseOf('item-000', 'ann', 30)).toBeUndefined();
+    expect(q.holdingOf('ann')).toBe('item-001');
+    expect(q.next('bob', 30, TTL)?.id).toBe('item-000');
+  });
+});
+
+describe('a recorded completion', () => {
+  it('keeps an item completed whatever its labels say now', () => {
+    const q = queue(2, 2);
+    q.apply('item-000', 'ann', 'submitted', 1);
+    q.markComplete('item-000');
+    expect(q.isComplete('item-000')).toBe(true);
+    expect(q.completed).toBe(1);
+    expect(q.leftFor('bob')).toBe(1);
+    expect(q.next('bob', 0, TTL)?.id).toBe('item-001');
+    // A later submit is an edit of a completed item, not a second completion.
+    expect(q.apply('item-000', 'bob', 'submitted', 2)).toMatchObject({ completed: false, wasComplete: true });
+  });
 });

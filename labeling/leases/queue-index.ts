@@ -169,6 +169,21 @@ export class QueueIndex {
     return { completed: e.complete && !wasComplete, wasComplete, submitters: this.submitters(id) };
   }
 
+  /**
+   * Marks an item completed whatever its labels say now: its completion was recorded
+   * (labelers_per_item may have been raised since, or a labeler may have skipped after
+   * submitting), and an item completes once.
+   */
+  markComplete(id: string): void {
+    const e = this.entries.get(id);
+    if (e && !e.complete) this.complete(e);
+  }
+
+  /** The item a labeler holds a lease on, if any. */
+  holdingOf(labeler: string): string | undefined {
+    return this.labelers.get(labeler)?.holding;
+  }
+
   /** Records that a labeler saved something (a draft) on an item. */
   touch(id: string, labeler: string): void {
     const e = this.entries.get(id);
@@ -264,8 +279,19 @@ export class QueueIndex {
     if (m.leasedAt > leasedAt) return;
     m.leasedAt = leasedAt;
     m.exp = expiresAt > leasedAt ? expiresAt : 0;
-    if (m.exp) l.holding = id;
-    else if (l.holding === id) l.holding = undefined;
+    if (!m.exp) {
+      if (l.holding === id) l.holding = undefined;
+      return;
+    }
+    // One lease per labeler: the later of this one and the one they hold wins.
+    const held = l.holding && l.holding !== id ? this.entries.get(l.holding) : undefined;
+    const hm = held && markOf(held, labeler);
+    if (hm && hm.exp && hm.leasedAt > leasedAt) {
+      m.exp = 0;
+      return;
+    }
+    if (hm) hm.exp = 0;
+    l.holding = id;
   }
 
   release(id: string, labeler: string, now?: number): void {
@@ -277,6 +303,13 @@ export class QueueIndex {
     }
     const l = this.labelers.get(labeler);
     if (l?.holding === id) l.holding = undefined;
+  }
+
+  /** When the labeler's current lease on an item was taken or last renewed (ms), if live. */
+  leasedAtOf(id: string, labeler: string, now: number): number | undefined {
+    const e = this.entries.get(id);
+    const m = e && markOf(e, labeler);
+    return m && m.exp > now ? m.leasedAt : undefined;
   }
 
   /** The lease expiry a labeler holds on an item, if live. */

@@ -65,3 +65,25 @@ function rawView(data: unknown): Record<string, unknown> {
   }
   return { source: 'api', input: data };
 }
+
+/**
+ * Items for spans already read (the admin spans page searches them): built as pushItems
+ * builds a pushed span's item, without reading each span again. Ids come from (queue,
+ * trace, span), so a span pushed twice is one item. Resolves with the ids once stored.
+ */
+export async function pushSpans(queue: string, spans: readonly import('../../collector/storage/stored-span.js').StoredSpan[], d: { queues: QueueStore; router: Router; now?: number }): Promise<string[]> {
+  const now = d.now ?? Date.now();
+  const view = d.router.views.get(queue);
+  const rows = new Map<string, QueueItemRow>();
+  for (const stored of spans) {
+    const span = storedToSpan(stored);
+    const id = itemIdForSpan(queue, span.traceId, span.spanId);
+    if (rows.has(id)) continue;
+    const v = view ? view.view(span) : { source: 'attributes', fields: stored.attributes };
+    rows.set(id, { ...spanItemRow(span, queue, id, v, '', 'rule', now), source: 'api' });
+  }
+  const written = d.queues.write([...rows.values()]);
+  d.queues.batcher.kick();
+  await written;
+  return [...rows.keys()];
+}

@@ -5,8 +5,9 @@
 import type { Connection } from '@clickhouse/client-common';
 
 export interface Faults {
-  /** Thrown by every insert while set. */
+  /** Thrown by every insert while set (only those whose query matches `insertMatch`, when given). */
   insertError?: Error;
+  insertMatch?: RegExp;
   /** Thrown by ping while set. */
   pingError?: Error;
   inserts: number;
@@ -19,7 +20,8 @@ export function faulty(faults: Faults) {
         if (prop === 'insert') {
           return async (params: unknown) => {
             faults.inserts++;
-            if (faults.insertError) throw faults.insertError;
+            const query = String((params as { query?: unknown }).query ?? '');
+            if (faults.insertError && (!faults.insertMatch || faults.insertMatch.test(query))) throw faults.insertError;
             return (target.insert as (p: unknown) => unknown).call(target, params);
           };
         }

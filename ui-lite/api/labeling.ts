@@ -35,7 +35,7 @@ const ItemAnswer = z
     item: ItemSchema,
     labels: LabelsSchema.openapi({ description: "the caller's labels" }),
     all_labels: z.array(LabelsSchema).optional().openapi({ description: "admins only: every labeler's labels" }),
-    lease: z.object({ expires_at: z.string() }).nullable(),
+    lease: z.object({ expires_at: z.string(), leased_at: z.number() }).nullable(),
     progress: Progress,
   })
   .openapi('LabelingItem');
@@ -43,7 +43,7 @@ const ItemAnswer = z
 const NextAnswer = z.object({
   item: ItemSchema.nullable().openapi({ description: 'null when nothing is left for the caller' }),
   labels: LabelsSchema.optional(),
-  lease: z.object({ expires_at: z.string() }).nullable(),
+  lease: z.object({ expires_at: z.string(), leased_at: z.number() }).nullable(),
   progress: Progress,
 });
 
@@ -106,14 +106,17 @@ const routes = {
     summary: "Renew the caller's lease on an item",
     middleware: member,
     request: { params: ItemParams },
-    responses: { 200: json(z.object({ expires_at: z.string() }), 'renewed'), ...errors(404, 409) },
+    responses: { 200: json(z.object({ expires_at: z.string(), leased_at: z.number().openapi({ description: 'when the lease was renewed (ms): give it to DELETE to release this lease only' }) }), 'renewed'), ...errors(404, 409) },
   }),
   release: createRoute({
     method: 'delete',
     path: '/queues/{queue}/items/{id}/lease',
     summary: "Release the caller's lease (the page closed)",
     middleware: member,
-    request: { params: ItemParams },
+    request: {
+      params: ItemParams,
+      query: z.object({ leased_at: z.coerce.number().int().optional().openapi({ description: 'release only the lease renewed at this time (ms), not a newer one' }) }),
+    },
     responses: { 204: { description: 'released' }, ...errors(404) },
   }),
   mine: createRoute({
@@ -140,7 +143,7 @@ export function labelingRoutes(desk: LabelDesk) {
       item,
       labels: mine[0],
       ...(all ? { all_labels: all } : {}),
-      lease: lease === undefined ? null : { expires_at: new Date(lease).toISOString() },
+      lease: lease === undefined ? null : { expires_at: new Date(lease).toISOString(), leased_at: desk.leasedAtOf(caller, queue, item.id)! },
       progress: { position: desk.positionOf(caller, queue, item.id), seen: s.mine.seen, left: s.mine.left, total: s.counts.total },
     };
   };
@@ -186,12 +189,14 @@ export function labelingRoutes(desk: LabelDesk) {
 
   r.openapi(routes.renew, (c) => {
     const { queue, id } = c.req.valid('param');
-    return c.json({ expires_at: new Date(desk.renew(c.get('caller'), queue, id)).toISOString() }, 200);
+    const caller = c.get('caller');
+    const expires = desk.renew(caller, queue, id);
+    return c.json({ expires_at: new Date(expires).toISOString(), leased_at: desk.leasedAtOf(caller, queue, id) ?? Date.now() }, 200);
   });
 
   r.openapi(routes.release, (c) => {
     const { queue, id } = c.req.valid('param');
-    desk.release(c.get('caller'), queue, id);
+    desk.release(c.get('caller'), queue, id, c.req.valid('query').leased_at);
     return c.body(null, 204);
   });
 

@@ -85,11 +85,11 @@ const routes = {
     request: {
       params: z.object({ queue: QueueParam }),
       query: z.object({
-        after: z.string().optional().openapi({ description: 'RFC 3339 time: events after it' }),
+        after: z.string().optional().openapi({ description: "the `next` of a previous answer (to page on), or an RFC 3339 time" }),
         limit: z.coerce.number().int().min(1).max(10_000).default(1000),
       }),
     },
-    responses: { 200: json(z.object({ events: z.array(Event) }), 'events'), ...errors(400, 404) },
+    responses: { 200: json(z.object({ events: z.array(Event), next: z.string().nullable().openapi({ description: 'pass as `after` for the events after these; null when there were none' }) }), 'events'), ...errors(400, 404) },
   }),
 };
 
@@ -146,13 +146,20 @@ export function queueRoutes(d: QueueRouteDeps) {
     exists(queue);
     const { after, limit } = c.req.valid('query');
     let afterMs = 0;
-    if (after !== undefined) {
+    let afterId = '';
+    const cursor = after === undefined ? undefined : /^(\d{1,15})\.([0-9a-f]{1,64})$/.exec(after);
+    if (cursor) [afterMs, afterId] = [Number(cursor[1]), cursor[2]];
+    else if (after !== undefined) {
       afterMs = Date.parse(after);
-      if (Number.isNaN(afterMs)) throw new FieldError('after', `after: "${after.slice(0, 64)}" is not an RFC 3339 time`);
+      if (Number.isNaN(afterMs)) throw new FieldError('after', `after: "${after.slice(0, 64)}" is neither a \`next\` from an earlier answer nor an RFC 3339 time`);
     }
-    const events = await d.desk.events(queue, afterMs, limit);
+    const events = await d.desk.events(queue, afterMs, limit, afterId);
+    const last = events[events.length - 1];
     return c.json(
-      { events: events.map((e) => ({ event_id: e.eventId, item_id: e.itemId, kind: e.kind, labeler: e.labeler, labelers: e.labelers, version: e.version, at: new Date(e.at).toISOString() })) },
+      {
+        events: events.map((e) => ({ event_id: e.eventId, item_id: e.itemId, kind: e.kind, labeler: e.labeler, labelers: e.labelers, version: e.version, at: new Date(e.at).toISOString() })),
+        next: last ? `${last.at}.${last.eventId}` : null,
+      },
       200,
     );
   });

@@ -48,12 +48,22 @@ export class Callers {
 
   /**
    * A configured user as a caller; undefined when no such user is configured (any more).
-   * `admin` is the admin token's identity unless a user of that name is configured.
+   * `admin` is the admin token's identity (config refuses a user of that name).
    */
   byName(name: string, via: Caller['via']): Caller | undefined {
-    if (!Object.hasOwn(this.users, name)) return name === ADMIN ? { name: ADMIN, role: 'admin', queues: '*', via } : undefined;
+    if (name === ADMIN) return { name: ADMIN, role: 'admin', queues: '*', via };
+    if (!Object.hasOwn(this.users, name)) return undefined;
     const u = this.users[name];
     return { name, role: u.role, queues: u.role === 'admin' || u.queues === '*' ? '*' : new Set(u.queues), via };
+  }
+
+  /**
+   * What a session of this user was signed in with, as a digest: a session whose secret no
+   * longer matches (the password hash or the admin token changed) is over.
+   */
+  secretOf(name: string): string {
+    const secret = name === ADMIN ? this.adminDigest.toString('hex') : (this.passwordHashOf(name) ?? '');
+    return createHash('sha256').update(`${name}\0${secret}`).digest('hex');
   }
 
   passwordHashOf(name: string): string | undefined {

@@ -13,7 +13,8 @@ import { getCookie } from 'hono/cookie';
 import { SpansiftError } from '../../collector/errors.js';
 import type { Caller, Callers } from './callers.js';
 import { bearer } from '../../collector/auth.js';
-import type { SessionStore } from './sessions.js';
+import type { Session, SessionStore } from './sessions.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
 export const SESSION_COOKIE = 'spansift_session';
 export const CSRF_HEADER = 'X-CSRF-Token';
@@ -41,15 +42,27 @@ export function authenticate(o: { callers: () => Callers; sessions: SessionStore
     const id = getCookie(c, SESSION_COOKIE);
     if (id === undefined) throw new SpansiftError('UNAUTHENTICATED', 'sign in, or send Authorization: Bearer <token>');
     const session = await o.sessions.get(id);
-    const caller = session && o.callers().byName(session.user, 'session');
+    const caller = session && sessionCaller(o.callers(), session);
     if (!session || !caller) throw new SpansiftError('UNAUTHENTICATED', 'your session has expired or ended: sign in again');
-    if (!SAFE_METHODS.has(c.req.method) && c.req.header(CSRF_HEADER) !== session.csrf) {
+    if (!SAFE_METHODS.has(c.req.method) && !sameToken(c.req.header(CSRF_HEADER), session.csrf)) {
       throw new SpansiftError('FORBIDDEN', `missing or wrong ${CSRF_HEADER} header: a request that changes something with a session cookie must send the session's CSRF token`);
     }
     c.set('caller', caller);
     c.set('session', { id, csrf: session.csrf, expiresAt: session.expiresAt });
     await next();
   };
+}
+
+/** The caller a session stands for, while the user exists and still signs in with what they did. */
+export function sessionCaller(callers: Callers, s: Session): Caller | undefined {
+  return callers.secretOf(s.user) === s.secret ? callers.byName(s.user, 'session') : undefined;
+}
+
+/** Compares a presented CSRF token with the session's in constant time. */
+export function sameToken(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
 
 export const requireAdmin: MiddlewareHandler<AppEnv> = async function requireAdmin(c, next) {

@@ -12,6 +12,8 @@ import { SESSIONS_TABLE } from './schema.js';
 
 export interface Session {
   user: string;
+  /** A digest of what the user signed in with (Callers.secretOf). */
+  secret: string;
   csrf: string;
   expiresAt: number;
 }
@@ -32,10 +34,10 @@ export class SessionStore {
   }
 
   /** A new session for `user`; resolves once it is stored. Returns the cookie's id. */
-  async create(user: string, ttlMs: number): Promise<{ id: string; session: Session }> {
+  async create(user: string, ttlMs: number, secret: string): Promise<{ id: string; session: Session }> {
     const id = randomBytes(32).toString('base64url');
     const now = this.now();
-    const session: Session = { user, csrf: randomBytes(24).toString('base64url'), expiresAt: now + ttlMs };
+    const session: Session = { user, secret, csrf: randomBytes(24).toString('base64url'), expiresAt: now + ttlMs };
     await this.write(digest(id), session, now, false);
     this.remember(digest(id), session);
     return { id, session };
@@ -51,12 +53,12 @@ export class SessionStore {
     if (hit && hit.until > now) session = hit.session;
     else {
       const rs = await this.client.query({
-        query: `SELECT user, csrf, toUnixTimestamp64Milli(expires_at) AS expires, revoked FROM ${this.table} FINAL WHERE id_digest = {key:String}`,
+        query: `SELECT user, secret, csrf, toUnixTimestamp64Milli(expires_at) AS expires, revoked FROM ${this.table} FINAL WHERE id_digest = {key:String}`,
         query_params: { key },
         format: 'JSONEachRow',
       });
-      const [row] = await rs.json<{ user: string; csrf: string; expires: string; revoked: number }>();
-      session = row && !Number(row.revoked) ? { user: row.user, csrf: row.csrf, expiresAt: Number(row.expires) } : undefined;
+      const [row] = await rs.json<{ user: string; secret: string; csrf: string; expires: string; revoked: number }>();
+      session = row && !Number(row.revoked) ? { user: row.user, secret: row.secret, csrf: row.csrf, expiresAt: Number(row.expires) } : undefined;
       this.remember(key, session);
     }
     return session && session.expiresAt > now ? session : undefined;
@@ -73,7 +75,7 @@ export class SessionStore {
   private async write(key: string, s: Session, now: number, revoked: boolean): Promise<void> {
     await this.client.insert({
       table: `${this.database}.${SESSIONS_TABLE}`,
-      values: [{ id_digest: key, user: s.user, csrf: s.csrf, created_at: msToDateTime64(now), expires_at: msToDateTime64(s.expiresAt), revoked: revoked ? 1 : 0, updated_at: msToDateTime64(now) }],
+      values: [{ id_digest: key, user: s.user, secret: s.secret, csrf: s.csrf, created_at: msToDateTime64(now), expires_at: msToDateTime64(s.expiresAt), revoked: revoked ? 1 : 0, updated_at: msToDateTime64(now) }],
       format: 'JSONEachRow',
     });
   }

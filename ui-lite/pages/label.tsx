@@ -20,6 +20,8 @@ export interface LabelViewProps {
   /** Admins: every labeler's labels. */
   all?: LabelsView[];
   leaseExpiresAt?: number;
+  /** When that lease was taken or renewed: the page releases only that lease when it closes. */
+  leasedAt?: number;
   /** Place in what the caller was given (0 first), and how many that is. */
   position: number;
   seen: number;
@@ -183,6 +185,9 @@ export function LabelView(p: LabelViewProps) {
         after: `${base}/next`,
         prev: prevUrl,
         leased: p.leaseExpiresAt ? '1' : '0',
+        'leased-at': p.leasedAt ? String(p.leasedAt) : '',
+        // A labeler back on an item they have not finished takes its lease again; an admin looking around does not.
+        claim: p.ctx.caller.role === 'admin' ? '0' : '1',
         'lease-ttl': String(p.leaseTtlMs),
         status: p.labels.status,
       }}
@@ -302,7 +307,7 @@ export function LabelView(p: LabelViewProps) {
         <form method="dialog" id="skip-form">
           <h2 id="skip-title">Skip this item?</h2>
           <label for="skip-reason">Why (optional)</label>
-          <textarea id="skip-reason" rows={3} />
+          <input id="skip-reason" type="text" maxlength={10000} autocomplete="off" />
           <div class="actions">
             <button type="submit" class="primary" value="skip">
               Skip

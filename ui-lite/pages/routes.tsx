@@ -16,7 +16,7 @@ import type { QueueStore } from '../../labeling/queues/store.js';
 import type { Router } from '../../labeling/queues/router.js';
 import type { RoutingCounters } from '../../labeling/queues/router.js';
 import { mayUseQueue, type Caller, type Callers } from '../auth/callers.js';
-import { SESSION_COOKIE, type AppEnv } from '../auth/middleware.js';
+import { SESSION_COOKIE, sameToken, sessionCaller, type AppEnv } from '../auth/middleware.js';
 import type { SignInDeps } from '../auth/sign-in.js';
 import { Assets } from './assets.js';
 import { LabelView, NothingLeft } from './label.js';
@@ -65,14 +65,14 @@ export function pageRoutes(d: PageDeps): Hono<PageEnv> {
   const needSession: MiddlewareHandler<PageEnv> = async function needSession(c, next) {
     const id = getCookie(c, SESSION_COOKIE);
     const session = id ? await d.sessions.get(id) : undefined;
-    const caller = session && (d.callers() as Callers).byName(session.user, 'session');
+    const caller = session && sessionCaller(d.callers() as Callers, session);
     if (!session || !caller || !id) {
       const here = c.req.path + (new URL(c.req.url).search || '');
       return c.redirect(`/sign-in?next=${encodeURIComponent(here)}${id ? '&expired=1' : ''}`, 303);
     }
     if (c.req.method === 'POST') {
       const form = await c.req.parseBody();
-      if (form.csrf !== session.csrf) throw new SpansiftError('FORBIDDEN', 'this form is out of date (or came from another site); reload the page and try again');
+      if (typeof form.csrf !== 'string' || !sameToken(form.csrf, session.csrf)) throw new SpansiftError('FORBIDDEN', 'this form is out of date (or came from another site); reload the page and try again');
     }
     c.set('caller', caller);
     c.set('session', { id, csrf: session.csrf, expiresAt: session.expiresAt });
@@ -129,6 +129,7 @@ export function pageRoutes(d: PageDeps): Hono<PageEnv> {
         labels={mine[0]}
         all={all}
         leaseExpiresAt={d.desk.leaseOf(caller, queue, id)}
+        leasedAt={d.desk.leasedAtOf(caller, queue, id)}
         position={position < 0 ? s.mine.seen : position}
         seen={Math.max(s.mine.seen, position + 1)}
         prevId={position > 0 ? at(position - 1) : position < 0 ? at(s.mine.seen - 1) : undefined}

@@ -196,21 +196,26 @@ async function skip(reason) {
 // stays open, released when it closes without a submit.
 const ttl = Number(body.dataset.leaseTtl) || 300000;
 let leased = body.dataset.leased === '1';
+let leasedAt = body.dataset.leasedAt ?? '';
 async function renew() {
   if (done) return;
   const res = await send('POST', `${api}/lease`).catch(() => ({ status: 0 }));
-  if (res.status === 200) leased = true;
+  if (res.status === 200) {
+    leased = true;
+    leasedAt = String(res.json.leased_at);
+  }
   else if (res.status === 409 && !done) {
     leased = false;
     say('Others have this item now; your answers still count if you submit.');
   } else if (res.status === 401) trouble(res, collect());
 }
-if (!done) {
+if (!done && (leased || body.dataset.claim === '1')) {
   if (!leased) renew();
   setInterval(renew, Math.max(5000, ttl / 3));
 }
 addEventListener('pagehide', () => {
-  if (leased && !done) fetch(`${api}/lease`, { method: 'DELETE', headers: { 'x-csrf-token': csrf }, keepalive: true, credentials: 'same-origin' });
+  // Only the lease this page saw: if the next page already took this item again, that lease stays.
+  if (leased && !done) fetch(`${api}/lease${leasedAt ? `?leased_at=${encodeURIComponent(leasedAt)}` : ''}`, { method: 'DELETE', headers: { 'x-csrf-token': csrf }, keepalive: true, credentials: 'same-origin' });
 });
 
 // Focus and the keyboard.

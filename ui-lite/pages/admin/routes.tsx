@@ -4,12 +4,18 @@
  * counts, and a trace as a tree of spans with timings. Admins only.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
-import { SpansiftError } from '../../../collector/errors.js';
+import { FieldError, SpansiftError } from '../../../collector/errors.js';
+import { ConditionError } from '../../../processors/condition/index.js';
 import type { AppEnv } from '../../auth/middleware.js';
 import type { PageContext } from '../layout.js';
-import { Layout } from '../layout.js';
 import type { Caller } from '../../auth/callers.js';
 import type { PageDeps } from '../routes.js';
+import { AddedPage, addedHref, enqueueSpans } from './enqueue.js';
+import { loadOverview, OverviewPage } from './overview.js';
+import { RulesPage } from './rules.js';
+import { compileWhere, readFilter, searchPage, timeRange } from './span-search.js';
+import { PAGE_SIZE, SpansPage } from './spans.js';
+import { TracePage } from './trace.js';
 
 type PageEnv = AppEnv & { Variables: { ctx: PageContext & { caller: Caller } } };
 
@@ -18,10 +24,61 @@ export const adminOnly: MiddlewareHandler<PageEnv> = async function adminOnly(c,
   await next();
 };
 
+const TRACE_ID = /^[0-9a-fA-F]{32}$/;
+
 export function adminPages(d: PageDeps): Hono<PageEnv> {
-  void d;
   const r = new Hono<PageEnv>();
   r.use('*', adminOnly);
-  r.get('/', (c) => c.html(<Layout ctx={c.get('ctx')} title="Overview"><h1>Overview</h1></Layout>));
+
+  r.get('/', async (c) => {
+    const now = Date.now();
+    const queues = await loadOverview(d.desk, d.config(), c.get('caller'), now);
+    return c.html(<OverviewPage ctx={c.get('ctx')} queues={queues} now={now} />);
+  });
+
+  r.get('/spans', async (c) => {
+    const filter = readFilter((k) => c.req.query(k));
+    const page = { ctx: c.get('ctx'), filter, spans: [], queues: Object.keys(d.config().queues) };
+    let where;
+    try {
+      where = compileWhere(filter.where);
+    } catch (e) {
+      if (!(e instanceof ConditionError)) throw e;
+      return c.html(<SpansPage {...page} conditionError={e} />, 400);
+    }
+    let range;
+    try {
+      range = timeRange(filter);
+    } catch (e) {
+      if (!(e instanceof FieldError)) throw e;
+      const given = e.field === 'until' ? filter.until : filter.since;
+      return c.html(<SpansPage {...page} timeError={`${e.field === 'until' ? 'Until' : 'From'}: "${given}" is not a time. Use how far back, like 24h or 7d, or a date such as 2025-01-31.`} />, 400);
+    }
+    const found = await searchPage(d.traces, where, range.sinceNs, range.cursor, PAGE_SIZE);
+    return c.html(<SpansPage {...page} spans={found.spans} next={found.next} />);
+  });
+
+  r.post('/spans/enqueue', async (c) => {
+    const form = await c.req.parseBody({ all: true });
+    const all = (k: string): string[] => [form[k] ?? []].flat().filter((v): v is string => typeof v === 'string');
+    const one = (k: string): string | undefined => all(k).at(-1);
+    const filter = readFilter(one);
+    const result = await enqueueSpans(d, one('queue') ?? '', filter, all('all').includes('1') ? 'all' : all('span'));
+    return c.redirect(addedHref(result, filter), 303);
+  });
+
+  r.get('/spans/added', (c) => c.html(<AddedPage ctx={c.get('ctx')} get={(k) => c.req.query(k)} />));
+
+  r.get('/rules', (c) => c.html(<RulesPage ctx={c.get('ctx')} rules={d.config().rules} counters={d.counters?.rules} />));
+
+  r.get('/traces/:traceId', async (c) => {
+    const id = c.req.param('traceId');
+    if (!TRACE_ID.test(id)) throw new FieldError('traceId', 'That is not a trace id. A trace id is 32 characters, each 0-9 or a-f.');
+    const traceId = id.toLowerCase();
+    const spans = await d.traces.getTrace(traceId);
+    if (spans.length === 0) throw new SpansiftError('NOT_FOUND', `No spans are stored for trace ${traceId}. They may not have arrived yet, or they were deleted.`);
+    return c.html(<TracePage ctx={c.get('ctx')} traceId={traceId} spans={spans} />);
+  });
+
   return r;
 }
