@@ -6,7 +6,7 @@
  *
  * The labeling API: 20 labelers at once over a seeded store, at two queue sizes.
  *
- *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|labeling] [-- --skip ingest,rules,labeling]
+ *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|labeling|page] [-- --skip ingest,rules,labeling,page]
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { runIngest, type IngestResult } from './ingest.js';
 import type { Shape } from './spans.js';
 import { makeRules, makeSpans, runRules } from './rules.js';
 import { PACE_MS, runLabeling, type LabelingResult, type PhaseResult } from './labeling.js';
+import { runPage } from './page.js';
 
 const { values } = parseArgs({
   options: {
@@ -80,6 +81,8 @@ const relative: string[] = [];
 const skip = new Set(values.skip!.split(',').filter(Boolean));
 const onlyLabeling = values.only === 'labeling';
 if (onlyLabeling) skip.add('ingest').add('rules');
+if (values.only === 'page') skip.add('ingest').add('rules').add('labeling');
+if (values.only && values.only !== 'page') skip.add('page');
 const shapes: Shape[] = values.only && !onlyLabeling ? [values.only as Shape] : ['llm', 'small'];
 const variants: { shape: Shape; label: string; config?: Record<string, unknown> }[] = [];
 for (const shape of shapes) variants.push({ shape, label: shape === 'llm' ? 'LLM (~1.7 KB attributes)' : 'small (~350 B)' });
@@ -185,6 +188,20 @@ if (!skip.has('labeling')) {
   const growth = (k: 'next' | 'put' | 'list') => (runs[1].paced[k].p95 / runs[0].paced[k].p95).toFixed(2);
   say('');
   say(`Paced p95 at 100,000 items per queue as a multiple of 10,000: next ${growth('next')}, submit ${growth('put')}, queue list ${growth('list')}.`);
+}
+
+if (!skip.has('page')) {
+  say('');
+  say('## Labeling page (headless Chromium)');
+  say('');
+  say('One labeler in Debian\'s Chromium over a queue of 100,000 items, 100 items labeled with the keyboard. Navigation: from the start of');
+  say('navigation (to the next item, through its redirect) to the page\'s script being ready, as the page measures it. Submit to next: from');
+  say('pressing Enter to the next item\'s page being ready, by the browser\'s clock across the navigation.');
+  say('');
+  say('| items in the queue | navigation to interactive p50 / p95 (ms) | submit to next item shown p50 / p95 (ms) |');
+  say('| --- | --- | --- |');
+  const r = await runPage(100_000, 100);
+  say(`| ${r.items.toLocaleString('en-US')} | ${r.navigation.p50.toFixed(0)} / **${r.navigation.p95.toFixed(0)}** | ${r.submitToNext.p50.toFixed(0)} / **${r.submitToNext.p95.toFixed(0)}** |`);
 }
 
 if (values.out) writeFileSync(values.out, lines.join('\n') + '\n');

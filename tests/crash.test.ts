@@ -31,7 +31,8 @@ afterAll(() => {
 
 describe('crash safety', () => {
   it('keeps every acknowledged span across repeated SIGKILLs', async () => {
-    const setup = await setupProcess({ storage: { clickhouse: { batch: { max_delay: '50ms' } } } });
+    // Fixed ports: the exporters keep sending to the same address across restarts.
+    const setup = await setupProcess({ storage: { clickhouse: { batch: { max_delay: '50ms' } } } }, { fixedPorts: true });
     proc = await startProcess(setup);
     const acknowledged = new Set<string>();
     let attempted = 0;

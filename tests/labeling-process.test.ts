@@ -23,7 +23,8 @@ beforeAll(async () => {
       double: { labels: [{ name: 'ok', type: 'boolean', required: true }], labelers_per_item: 2 },
     },
     users: await usersSection(Object.fromEntries(LABELERS.map((l) => [l.name, { role: 'labeler' as const, queues: '*' as const, api_tokens: [l.digest] }]))),
-  });
+    // Fixed ports: the same address after the restart.
+  }, { fixedPorts: true });
   proc = await startProcess(setup);
   admin = ApiClient.bearer(setup.uiUrl, setup.adminToken);
 });

@@ -27,7 +27,8 @@ let proc: Proc;
 let base: Record<string, unknown>;
 
 beforeAll(async () => {
-  setup = await setupProcess({ queues: { answers: { labels: LABELS } }, rules: [GPT4O] });
+  // Fixed ports: `spansift backfill` finds the server through the config's ui.endpoint.
+  setup = await setupProcess({ queues: { answers: { labels: LABELS } }, rules: [GPT4O] }, { fixedPorts: true });
   base = parse(readFileSync(setup.configFile, 'utf8'));
   proc = await startProcess(setup);
 });

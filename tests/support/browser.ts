@@ -4,13 +4,16 @@
  * dialog, log an error, fetch from another origin), recorded so a test can assert none
  * happened; and axe-core's accessibility check.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.SPANSIFT_CHROMIUM ?? '/usr/bin/chromium';
 
 export function launch(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not at ${CHROMIUM}: the browser tests need it. On Debian or Ubuntu: sudo apt-get install chromium (.ci/run does this), or set SPANSIFT_CHROMIUM to a Chromium or Chrome binary.`);
+  }
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],

@@ -31,10 +31,15 @@ export interface ProcessSetup {
   adminToken: string;
 }
 
-/** Writes a config with fixed free ports and a fresh data directory. */
-export async function setupProcess(extra: Record<string, unknown> = {}): Promise<ProcessSetup> {
+/**
+ * Writes a config with a fresh data directory. Ports are the system's choice (`:0`), read
+ * from spansift's "started" line by startProcess, so no other process can take them first;
+ * `fixedPorts` writes ports chosen now instead, for a command that reads them from the
+ * config (`spansift backfill` finds the server through `ui.endpoint`).
+ */
+export async function setupProcess(extra: Record<string, unknown> = {}, opts: { fixedPorts?: boolean } = {}): Promise<ProcessSetup> {
   const dir = mkdtempSync(join(tmpdir(), 'spansift-proc-'));
-  const [http, grpc, ui] = [await freePort(), await freePort(), await freePort()];
+  const [http, grpc, ui] = opts.fixedPorts ? [await freePort(), await freePort(), await freePort()] : [0, 0, 0];
   const config = {
     data_dir: dir,
     receivers: { otlp: { http: { endpoint: `127.0.0.1:${http}` }, grpc: { endpoint: `127.0.0.1:${grpc}` } } },
@@ -54,7 +59,10 @@ export interface Proc {
   output: () => string;
 }
 
-/** Starts `spansift start` and resolves once it logs that it is listening. */
+/**
+ * Starts `spansift start` and resolves once it logs that it is listening; the setup's
+ * URLs are updated to the ports it listens on.
+ */
 export function startProcess(setup: ProcessSetup): Promise<Proc> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli/main.ts'), 'start', '--config', setup.configFile], {
     cwd: ROOT,
@@ -66,6 +74,11 @@ export function startProcess(setup: ProcessSetup): Promise<Proc> {
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('"msg":"spansift started"')) {
+        const line = out.split('\n').find((l) => l.includes('"msg":"spansift started"'))!;
+        const started = JSON.parse(line) as { otlp_http?: { port: number }; otlp_grpc_port?: number; ui: { port: number } };
+        if (started.otlp_http) setup.httpUrl = `http://127.0.0.1:${started.otlp_http.port}`;
+        if (started.otlp_grpc_port) setup.grpcUrl = `http://127.0.0.1:${started.otlp_grpc_port}`;
+        setup.uiUrl = `http://127.0.0.1:${started.ui.port}`;
         child.stdout!.off('data', onData);
         child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
         resolve({ child, exited, output: () => out });

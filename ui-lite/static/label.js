@@ -325,3 +325,4 @@ if (kept) {
 (fields.find((f) => !f.querySelector('input:checked')) ?? fields[0])?.classList.add('current');
 current = form.querySelector('fieldset.current') ?? fields[0];
 body.dataset.ready = '1';
+performance.mark('spansift-ready');
