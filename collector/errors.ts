@@ -3,6 +3,7 @@
  * to HTTP and gRPC. Receivers and the API turn errors into responses only here.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { isStorageTrouble } from './storage/classify.js';
 
 export interface ErrorSpec {
   http: number;
@@ -67,9 +68,13 @@ export class FieldError extends SpansiftError {
   readonly extra: Record<string, unknown>;
 }
 
-/** Any thrown value as a SpansiftError; unknown errors become INTERNAL. */
+/** Any thrown value as a SpansiftError; storage trouble becomes STORAGE_UNAVAILABLE, other unknown errors INTERNAL. */
 export function toSpansiftError(e: unknown): SpansiftError {
   if (e instanceof SpansiftError) return e;
+  if (isStorageTrouble(e)) {
+    const detail = e instanceof Error ? e.message.split('\n')[0].slice(0, 200) : String(e);
+    return new SpansiftError('STORAGE_UNAVAILABLE', `storage is unavailable: ${detail}`, { cause: e, retryAfterMs: 1000 });
+  }
   if (e && typeof e === 'object' && (e as { code?: unknown }).code === 'DECODE_ERROR') {
     return new SpansiftError('BAD_REQUEST', (e as Error).message, { cause: e });
   }

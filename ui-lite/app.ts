@@ -124,6 +124,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (e instanceof HTTPException) return e.getResponse();
     const err = toSpansiftError(e);
     if (err.code === 'INTERNAL') deps.log?.error({ err: e }, 'request failed');
+    if (err.retryable) c.header('Retry-After', retryAfterSeconds(err.retryAfterMs));
     if (isPage(c.req.path)) {
       const caller = c.get('caller');
       const session = c.get('session');
@@ -132,7 +133,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const body: { error: Record<string, unknown> } = { error: { code: err.code, message: err.message } };
     if (err instanceof FieldError) Object.assign(body.error, { field: err.field }, err.extra);
     if (err.code === 'UNAUTHENTICATED') c.header('WWW-Authenticate', 'Bearer realm="spansift"');
-    if (err.retryable) c.header('Retry-After', retryAfterSeconds(err.retryAfterMs));
     return c.json(body, err.spec.http as 400);
   });
   return app;

@@ -38,3 +38,18 @@ export function isPermanentInsertError(e: unknown): boolean {
   const code = clickhouseCode(e);
   return code !== undefined && PERMANENT_CODES.has(code);
 }
+
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Whether a failed query or insert says storage is unwell (the server unreachable, a
+ * timeout, memory, too many parts) rather than that the request was wrong: an answer of
+ * 503 with Retry-After rather than 500.
+ */
+export function isStorageTrouble(e: unknown): boolean {
+  if (!e || typeof e !== 'object') return false;
+  const code = clickhouseCode(e);
+  if (code !== undefined) return !PERMANENT_CODES.has(code);
+  const sys = (e as { code?: unknown; cause?: { code?: unknown } }).code ?? (e as { cause?: { code?: unknown } }).cause?.code;
+  return typeof sys === 'string' && NETWORK.has(sys);
+}

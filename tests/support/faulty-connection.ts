@@ -10,6 +10,9 @@ export interface Faults {
   insertMatch?: RegExp;
   /** Thrown by ping while set. */
   pingError?: Error;
+  /** Thrown by every query while set (only those matching `queryMatch`, when given). */
+  queryError?: Error;
+  queryMatch?: RegExp;
   inserts: number;
 }
 
@@ -23,6 +26,13 @@ export function faulty(faults: Faults) {
             const query = String((params as { query?: unknown }).query ?? '');
             if (faults.insertError && (!faults.insertMatch || faults.insertMatch.test(query))) throw faults.insertError;
             return (target.insert as (p: unknown) => unknown).call(target, params);
+          };
+        }
+        if (prop === 'query') {
+          return async (params: unknown) => {
+            const query = String((params as { query?: unknown }).query ?? '');
+            if (faults.queryError && (!faults.queryMatch || faults.queryMatch.test(query))) throw faults.queryError;
+            return (target.query as (p: unknown) => unknown).call(target, params);
           };
         }
         if (prop === 'ping') {
