@@ -9,10 +9,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { stringify } from 'yaml';
 import { encodeRequest, type Shape } from './spans.js';
 import { cpuSeconds, peakRssBytes } from './proc.js';
+import { freePort } from '../tests/support/process.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 
@@ -24,15 +24,6 @@ export interface IngestResult {
   cpuSeconds: number;
   peakRssBytes: number;
   refused: number;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 export async function startSpansift(extra: Record<string, unknown> = {}) {

@@ -8,10 +8,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { stringify } from 'yaml';
 import { newApiToken } from '../ui-lite/auth/passwords.js';
 import { peakRssBytes } from './proc.js';
+import { freePort } from '../tests/support/process.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 
@@ -52,15 +52,6 @@ export interface LabelingResult {
 
 /** A round per labeler per second: a person reads an item for far longer than that. */
 export const PACE_MS = 1000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

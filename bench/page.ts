@@ -6,13 +6,13 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { chromium } from 'playwright-core';
 import { hashPassword } from '../ui-lite/auth/passwords.js';
 import type { CallStats } from './labeling.js';
+import { freePort } from '../tests/support/process.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const CHROMIUM = process.env.SPANSIFT_CHROMIUM ?? '/usr/bin/chromium';
@@ -27,15 +27,6 @@ function stats(ms: number[]): CallStats {
   const s = [...ms].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
   return { p50: at(0.5), p95: at(0.95), max: s[s.length - 1], calls: s.length };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 export async function runPage(itemsInQueue = 100_000, rounds = 100): Promise<PageResult> {

@@ -2,7 +2,9 @@
  * The rules benchmark: spans per second through the rules engine alone (condition
  * matching, sampling, limits, item ids), on one core, with 10, 100 and 1,000 rules.
  * Rules mix equality, regex and numeric tests on LLM spans, as ops write them: most test
- * a model, service or span name, plus a few that every span must be tried against.
+ * a model, service or span name, plus a few that every span must be tried against. Half
+ * of them are written with OTTL's newer constructs (time arithmetic, math, ToLowerCase,
+ * Split, Len, HasPrefix, kind.string) in forms that route the same spans.
  * The traffic is the same share of routed spans (about 5%) whatever the number of rules,
  * so the figures compare the cost of choosing rules, not of routing more items.
  */
@@ -20,16 +22,26 @@ export function makeRules(n: number): RuleSpec[] {
   // Two rules without any equality: every span is tried against them whatever n is.
   rules.push({ ...base, name: 'very-slow', when: 'duration > 30s', route_to: ['q'] });
   rules.push({ ...base, name: 'refusals', when: 'IsMatch(attributes["gen_ai.completion.0.content"], "(?i)^I cannot help")', route_to: ['q'] });
+  rules.push({ ...base, name: 'costly-server', when: 'kind.string == "Server" and attributes["gen_ai.usage.output_tokens"] * 2 > 1100', route_to: ['q'] });
   for (let i = 0; rules.length < n; i++) {
+    const ottl = i % 2 === 0;
     switch (i % 3) {
-      case 0:
-        rules.push({ ...base, name: `model-${i}`, when: `attributes["gen_ai.request.model"] == "model-${i}" and attributes["gen_ai.usage.output_tokens"] > ${100 + (i % 400)}`, route_to: ['q'] });
+      case 0: {
+        const tokens = ottl
+          ? `HasPrefix(ToLowerCase(attributes["gen_ai.system"]), "open") and attributes["gen_ai.usage.output_tokens"] * 2 > ${2 * (100 + (i % 400))}`
+          : `attributes["gen_ai.usage.output_tokens"] > ${100 + (i % 400)}`;
+        rules.push({ ...base, name: `model-${i}`, when: `attributes["gen_ai.request.model"] == "model-${i}" and ${tokens}`, route_to: ['q'] });
         break;
-      case 1:
-        rules.push({ ...base, name: `svc-${i}`, when: `resource.attributes["service.name"] == "svc-${i}" and IsMatch(name, "^chat (gpt|claude)-[0-9]")`, route_to: ['q'] });
+      }
+      case 1: {
+        const chat = ottl ? 'Len(Split(name, " ")) == 2 and end_time - start_time >= Duration("1s")' : 'IsMatch(name, "^chat (gpt|claude)-[0-9]")';
+        rules.push({ ...base, name: `svc-${i}`, when: `resource.attributes["service.name"] == "svc-${i}" and ${chat}`, route_to: ['q'] });
         break;
-      default:
-        rules.push({ ...base, name: `name-${i}`, when: `name == "op-${i}" and (status.code == STATUS_CODE_ERROR or duration > 5s)`, route_to: ['q'], sample: 0.5 });
+      }
+      default: {
+        const slow = ottl ? 'end_time - start_time > Duration("5s")' : 'duration > 5s';
+        rules.push({ ...base, name: `name-${i}`, when: `name == "op-${i}" and (status.code == STATUS_CODE_ERROR or ${slow})`, route_to: ['q'], sample: 0.5 });
+      }
     }
   }
   return rules.slice(0, n);

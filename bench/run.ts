@@ -6,7 +6,7 @@
  *
  * The labeling API: 20 labelers at once over a seeded store, at two queue sizes.
  *
- *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|labeling|page] [-- --skip ingest,rules,labeling,page]
+ *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|labeling|page|datasets] [-- --skip ingest,rules,labeling,page,datasets]
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -17,6 +17,8 @@ import type { Shape } from './spans.js';
 import { makeRules, makeSpans, runRules } from './rules.js';
 import { PACE_MS, runLabeling, type LabelingResult, type PhaseResult } from './labeling.js';
 import { runPage } from './page.js';
+import { runDatasets } from './datasets.js';
+import { runEvaluate } from './evaluate.js';
 
 const { values } = parseArgs({
   options: {
@@ -82,7 +84,11 @@ const skip = new Set(values.skip!.split(',').filter(Boolean));
 const onlyLabeling = values.only === 'labeling';
 if (onlyLabeling) skip.add('ingest').add('rules');
 if (values.only === 'page') skip.add('ingest').add('rules').add('labeling');
+if (values.only === 'datasets') skip.add('ingest').add('rules').add('labeling').add('page');
 if (values.only && values.only !== 'page') skip.add('page');
+if (values.only && values.only !== 'datasets') skip.add('datasets');
+if (values.only === 'evaluate') skip.add('ingest').add('rules').add('labeling').add('page');
+if (values.only && values.only !== 'evaluate') skip.add('evaluate');
 const shapes: Shape[] = values.only && !onlyLabeling ? [values.only as Shape] : ['llm', 'small'];
 const variants: { shape: Shape; label: string; config?: Record<string, unknown> }[] = [];
 for (const shape of shapes) variants.push({ shape, label: shape === 'llm' ? 'LLM (~1.7 KB attributes)' : 'small (~350 B)' });
@@ -202,6 +208,38 @@ if (!skip.has('page')) {
   say('| --- | --- | --- |');
   const r = await runPage(100_000, 100);
   say(`| ${r.items.toLocaleString('en-US')} | ${r.navigation.p50.toFixed(0)} / **${r.navigation.p95.toFixed(0)}** | ${r.submitToNext.p50.toFixed(0)} / **${r.submitToNext.p95.toFixed(0)}** |`);
+}
+
+if (!skip.has('datasets')) {
+  say('');
+  say('## Datasets');
+  say('');
+  say('A spansift process with a dataset of 100,000 items (about 600 bytes each as JSON lines), exported in each format over HTTP; RSS is');
+  say('the most seen while exporting, above what the process held just before. Then 200 items completed through the API, one every 50 ms,');
+  say('into a queue whose `on_complete` adds them to a dataset: from the submit to the item in the dataset, by the server\'s clock.');
+  say('');
+  const r = await runDatasets(100_000, 200);
+  say('| export | items/s | first byte (ms) | size | RSS above idle |');
+  say('| --- | --- | --- | --- | --- |');
+  for (const e of r.exports) say(`| ${e.format} | ${e.itemsPerSecond.toFixed(0)} | ${e.firstByteMs.toFixed(0)} | ${mib(e.bytes)} | **${mib(e.rssAboveIdleBytes)}** |`);
+  say('');
+  say(`Idle RSS before exporting: ${mib(r.idleRssBytes)}. Completion to dataset: p50 ${r.completionToDataset.p50.toFixed(0)} ms, p95 **${r.completionToDataset.p95.toFixed(0)} ms** (${r.completionToDataset.calls} items).`);
+}
+
+if (!skip.has('evaluate')) {
+  say('');
+  say('## evaluate() from the SDK');
+  say('');
+  say('1,000 data points with a trivial executor (it doubles a number) and a trivial evaluator, against a spansift process on 127.0.0.1,');
+  say('timed whole; beside the same executor called directly 1,000 times. Overhead: the difference, per data point (the spans, exported');
+  say('over OTLP/HTTP, the data points written in batches, and with a human evaluator the queue items).');
+  say('');
+  const r = await runEvaluate(1000);
+  say(`Executor alone: ${(r.directMsPerDatapoint * 1000).toFixed(2)} µs per call.`);
+  say('');
+  say('| run | per data point (ms) | overhead per data point (ms) |');
+  say('| --- | --- | --- |');
+  for (const x of r.runs) say(`| ${x.label} | ${x.msPerDatapoint.toFixed(3)} | **${x.overheadMs.toFixed(3)}** |`);
 }
 
 if (values.out) writeFileSync(values.out, lines.join('\n') + '\n');

@@ -6,10 +6,11 @@ import { loadConfigFile, parseConfig } from '../config/load.js';
 import type { ConfigCheck } from '../config/cross-check.js';
 import type { Config } from '../config/schema.js';
 import { checkConditions } from '../processors/rules/config-check.js';
+import { checkActionConditions } from '../labeling/actions/config-check.js';
 
 type Env = Record<string, string | undefined>;
 
-export const CONFIG_CHECKS: readonly ConfigCheck[] = [checkConditions];
+export const CONFIG_CHECKS: readonly ConfigCheck[] = [checkConditions, checkActionConditions];
 
 export function loadConfig(file: string, env: Env = process.env): Config {
   return loadConfigFile(file, env, CONFIG_CHECKS);

@@ -4,8 +4,9 @@
  * place that exits the process.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, formatProblem } from '../config/load.js';
-import { loadConfig } from './config.js';
+import { ConfigError, formatProblem, loadConfigFile } from '../config/load.js';
+import { CONFIG_CHECKS, loadConfig } from './config.js';
+import { checkStrictOttl } from '../processors/rules/strict-ottl.js';
 import { createLogger } from '../collector/log.js';
 
 const HELP = `spansift: an OpenTelemetry collector sidecar that stores LLM traces in ClickHouse
@@ -13,7 +14,10 @@ and routes chosen spans into human labeling queues.
 
 Usage:
   spansift start [--config FILE]       run the collector, storage and the UI endpoint
-  spansift validate [--config FILE]    check a config file; lists every problem, exit 1 if any
+  spansift validate [--config FILE] [--strict-ottl]
+                                       check a config file; lists every problem, exit 1 if any;
+                                       --strict-ottl also warns where a rule's condition uses
+                                       spansift's additions to OTTL (5s, duration, HasEvent...)
   spansift rules test --input FILE [--config FILE]
                                        print which rules match which spans of an OTLP file
                                        (OTLP JSON; protobuf if FILE ends in .pb)
@@ -33,9 +37,11 @@ Options:
 Times (--since, --until): a duration back from now (24h, 30m), an RFC 3339 time, or
 nanoseconds since the epoch.
 
-Signals (start): SIGTERM and SIGINT stop taking data, finish requests in flight,
-flush pending inserts and exit. SIGHUP (or saving the config file) reloads queues
-and rules; a file that does not validate is reported and the running config stays.`;
+Signals (start): SIGTERM and SIGINT drain: for limits.shutdown_grace new exports are
+answered 503 + Retry-After (gRPC UNAVAILABLE) while those in flight are stored and
+answered; then pending inserts flush and spansift exits. SIGHUP (or saving the config
+file) reloads queues, rules, users, labeling and evaluations; a file that does not
+validate is reported and the running config stays.`;
 
 /** The config file as the user named it (messages show it that way; reading resolves it against the working directory). */
 function configPath(flag: string | undefined): string {
@@ -56,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
         since: { type: 'string' },
         until: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        'strict-ottl': { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -77,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       loadConfig(file);
       process.stdout.write(`${file}: valid\n`);
+      if (values['strict-ottl']) strictOttlWarnings(file);
       return 0;
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
@@ -111,6 +119,19 @@ async function main(argv: string[]): Promise<number> {
   }
   process.stderr.write(`spansift: unknown command "${command}"\n\n${HELP}\n`);
   return 2;
+}
+
+/**
+ * The strict OTTL check runs as one more config check over a file that is already valid, so
+ * every problem it reports is a warning, located like any config problem.
+ */
+function strictOttlWarnings(file: string): void {
+  try {
+    loadConfigFile(file, process.env, [...CONFIG_CHECKS, checkStrictOttl]);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(e.problems.map((p) => `warning: ${formatProblem(p)}`).join('\n') + `\n${e.problems.length} OTTL warning(s) in ${file}\n`);
+  }
 }
 
 function usage(problem: string): number {

@@ -20,6 +20,8 @@ import { Pipeline } from '../collector/pipeline.js';
 import { TokenSet } from '../collector/auth.js';
 import { HttpReceiver } from '../collector/receivers/otlp/http.js';
 import { GrpcReceiver } from '../collector/receivers/otlp/grpc.js';
+import { drainPeriod } from '../collector/receivers/otlp/drain.js';
+import { spanLimitsFrom } from '../collector/receivers/otlp/limits.js';
 import { createMetrics, type Metrics } from '../collector/metrics.js';
 import type { Logger } from '../collector/log.js';
 import { createApp } from '../ui-lite/app.js';
@@ -31,6 +33,19 @@ import { SessionStore } from '../ui-lite/auth/sessions.js';
 import { LabelStore } from '../labeling/labels/store.js';
 import { LeaseStore } from '../labeling/leases/store.js';
 import { LabelDesk } from '../labeling/desk.js';
+import { DatasetStore } from '../labeling/datasets/store.js';
+import { DeliveryStore } from '../labeling/actions/store.js';
+import { ActionRunner } from '../labeling/actions/runner.js';
+import { EvaluationStore } from '../labeling/evaluations/store.js';
+import { EvaluationRecorder } from '../labeling/evaluations/recorder.js';
+import { evaluationScoresAction } from '../labeling/evaluations/scores.js';
+import { Reviews } from '../labeling/review/review.js';
+import { EvaluationQueues } from '../labeling/evaluations/queues.js';
+import type { QueueSpec } from '../config/queues.js';
+import type { Span } from '../collector/model/span.js';
+import { quoteIdent } from '../collector/storage/schema.js';
+import { ActionCounters } from '../labeling/actions/metrics.js';
+import { compileWhen } from '../labeling/actions/when.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -61,15 +76,27 @@ export class Service {
   labels: LabelStore | undefined;
   leases: LeaseStore | undefined;
   desk: LabelDesk | undefined;
+  datasets: DatasetStore | undefined;
+  deliveries: DeliveryStore | undefined;
+  runner: ActionRunner | undefined;
+  evaluations: EvaluationStore | undefined;
+  readonly actionCounters = new ActionCounters();
   readonly routingCounters = new RoutingCounters();
   /** This process among the replicas sharing storage: written into labeling rows so that each polls for the others'. */
   readonly replica = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
   /** The router of the config in force; `reload` swaps it. */
   router: Router;
   private config: Config;
+  /** Queues of the config file; `config.queues` adds those made for Laminar human evaluators. */
+  private fileQueues: Record<string, QueueSpec>;
+  private evalQueues: EvaluationQueues | undefined;
+  private recorder: EvaluationRecorder | undefined;
+  private evalQueuePoll: NodeJS.Timeout | undefined;
+  private evalQueueChange: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: ServiceOptions) {
     this.config = o.config;
+    this.fileQueues = o.config.queues;
     this.router = new Router({ queues: o.config.queues, rules: o.config.rules }, this.routingCounters);
     registerRoutingMetrics(this.metrics.registry, this.routingCounters);
   }
@@ -86,13 +113,40 @@ export class Service {
     const ignored = (['receivers', 'storage', 'limits', 'ui', 'data_dir'] as const).filter(
       (k) => JSON.stringify(next[k]) !== JSON.stringify(this.config[k]),
     );
+    this.fileQueues = next.queues;
+    const queues = this.withEvaluationQueues(next.queues);
     // New queues (and queues whose labelers_per_item changed) load their state before the new config applies.
-    await this.desk?.reconfigure(next.queues).catch((e: unknown) => this.o.log.error({ err: e }, 'loading the reloaded queues failed; retrying at the next poll (they answer 503 until then)'));
-    this.router = new Router({ queues: next.queues, rules: next.rules }, this.routingCounters);
-    this.config = { ...this.config, queues: next.queues, rules: next.rules, users: next.users, labeling: next.labeling, log: next.log };
+    await this.desk?.reconfigure(queues).catch((e: unknown) => this.o.log.error({ err: e }, 'loading the reloaded queues failed; retrying at the next poll (they answer 503 until then)'));
+    this.router = new Router({ queues, rules: next.rules }, this.routingCounters);
+    this.config = { ...this.config, queues, rules: next.rules, users: next.users, labeling: next.labeling, log: next.log, evaluations: next.evaluations };
     this.metrics.configReloads.inc({ outcome: 'success' });
     this.o.log.info({ rules: next.rules.length, queues: Object.keys(next.queues).length, needs_restart: ignored }, 'config reloaded');
     return ignored;
+  }
+
+  /** The config file's queues with the ready Laminar human evaluator queues (the file's win a name both have). */
+  private withEvaluationQueues(file: Record<string, QueueSpec>): Record<string, QueueSpec> {
+    return { ...(this.evalQueues?.specs() ?? {}), ...file };
+  }
+
+  /** A Laminar human evaluator's queue became ready (or changed): it joins the queues in force. */
+  private async applyEvaluationQueues(): Promise<void> {
+    const queues = this.withEvaluationQueues(this.fileQueues);
+    if (JSON.stringify(queues) === JSON.stringify(this.config.queues)) return;
+    await this.desk?.reconfigure(queues).catch((e: unknown) => this.o.log.error({ err: e }, 'loading an evaluation queue failed; retrying at the next poll'));
+    this.router = new Router({ queues, rules: this.config.rules }, this.routingCounters);
+    this.config = { ...this.config, queues };
+    this.o.log.info({ queues: Object.keys(queues).length }, 'queues for human evaluators updated');
+  }
+
+  /** Laminar human evaluator spans define the queues of evaluators that have none in config. */
+  private observeSpans(spans: Span[]): void {
+    if (!this.evalQueues || !this.recorder) return;
+    for (const h of EvaluationQueues.humanEvaluatorSpans(spans)) {
+      const queue = this.recorder.queueFor(h.evaluator);
+      if (Object.hasOwn(this.fileQueues, queue)) continue;
+      this.evalQueues.define(queue, h.evaluator, h.labels).catch((e: unknown) => this.o.log.warn({ err: e, queue }, 'a human evaluator queue could not be recorded; the next span of it tries again'));
+    }
   }
 
   get client(): ClickHouseClient {
@@ -137,10 +191,64 @@ export class Service {
     const batch = { maxRows: ch.batch.max_rows, maxDelayMs: ch.batch.max_delay, concurrency: ch.batch.concurrency };
     this.labels = new LabelStore(this.storage.client, schema.database, batch, this.metrics, this.replica);
     this.leases = new LeaseStore(this.storage.client, schema.database, batch, log, this.metrics, this.replica);
-    this.desk = new LabelDesk({ queues: this.queues, labels: this.labels, leases: this.leases, config: () => this.config, log });
+    this.datasets = new DatasetStore(this.storage.client, schema.database, batch, this.metrics);
+    for (const [name, d] of Object.entries(config.datasets)) await this.datasets.create(name, d.description, true);
+    this.deliveries = new DeliveryStore(this.storage.client, schema.database);
+    const desk = (this.desk = new LabelDesk({
+      queues: this.queues,
+      labels: this.labels,
+      leases: this.leases,
+      config: () => this.config,
+      log,
+      onEvents: (events) => this.runner?.onEvents(events),
+    }));
+    const queues = this.queues;
+    const evaluations = (this.evaluations = new EvaluationStore(this.storage.client, schema.database, batch, this.metrics));
+    const evalQueues = (this.evalQueues = new EvaluationQueues(this.storage.client, schema.database, `${quoteIdent(schema.database)}.${quoteIdent(schema.table)}`));
+    await evalQueues.load();
+    this.config = { ...this.config, queues: this.withEvaluationQueues(this.fileQueues) };
+    this.router = new Router({ queues: this.config.queues, rules: this.config.rules }, this.routingCounters);
+    evalQueues.onChange(() => {
+      // One change applies at a time, in order: a later one never lands before an earlier.
+      this.evalQueueChange = this.evalQueueChange.then(() => this.applyEvaluationQueues()).catch((e: unknown) => log.error({ err: e }, 'applying the human evaluator queues failed; the next change or poll tries again'));
+    });
+    this.recorder = new EvaluationRecorder({ store: evaluations, queues: this.queues, config: () => this.config, evalQueues });
+    const spec = (q: string) => (Object.hasOwn(this.config.queues, q) ? this.config.queues[q] : undefined);
+    const reviews = new Reviews({
+      queues,
+      spec,
+      labels: (q, id) => desk.labelsOf(q, id),
+      evaluations,
+      criteria: () => this.config.evaluations.criteria,
+      emit: (events) => this.runner!.emit(events),
+    });
+    this.runner = new ActionRunner({
+      deliveries: this.deliveries,
+      datasets: this.datasets,
+      sources: { item: (q, id) => queues.get(q, id), labels: (q, id) => desk.labelsOf(q, id), spec, review: (q, item) => reviews.reviewed(q, item) },
+      builtins: [evaluationScoresAction({ store: evaluations, spec }), reviews.sendAction(), reviews.resultAction()],
+      holdReason: (ctx) => reviews.holdReason(ctx),
+      queues: () => this.config.queues,
+      eventsSince: (q, after, limit, afterId) => desk.events(q, after, limit, afterId),
+      compileWhen,
+      counters: this.actionCounters,
+      log,
+    });
+    this.actionCounters.register(this.metrics.registry, () => this.runner?.pendingByAction() ?? new Map());
     await this.desk.start();
+    await this.runner.start();
+    // Queues other replicas made for human evaluators.
+    if (this.config.labeling.poll_interval > 0) this.evalQueuePoll = setInterval(() => {
+      this.evalQueueChange = this.evalQueueChange
+        .then(async () => {
+          await evalQueues.load();
+          await this.applyEvaluationQueues();
+        })
+        .catch((e: unknown) => log.warn({ err: e }, 'reading the human evaluator queues failed; trying again at the next poll'));
+    }, this.config.labeling.poll_interval);
+    this.evalQueuePoll?.unref();
     log.info({ queues: Object.keys(config.queues).length }, 'labeling queues loaded');
-    const pipeline = new Pipeline(this.traces, this.admission, this.metrics, new Routing(() => this.router, this.queues));
+    const pipeline = new Pipeline(this.traces, this.admission, this.metrics, new Routing(() => this.router, this.queues, (spans) => this.observeSpans(spans)));
     const tokens = new TokenSet(config.receivers.otlp.auth.bearer_tokens);
 
     const admin = resolveAdminToken(config.ui.admin_token || undefined, config.data_dir);
@@ -153,6 +261,12 @@ export class Service {
       traces: this.traces,
       queues: this.queues,
       desk: this.desk,
+      datasets: this.datasets,
+      deliveries: this.deliveries,
+      runner: this.runner,
+      evaluations,
+      recorder: this.recorder,
+      otlpPorts: () => ({ http_port: this.endpoints.http?.port ?? null, grpc_port: this.endpoints.grpcPort ?? null }),
       sessions: new SessionStore(this.storage.client, schema.database),
       router: () => this.router,
       counters: this.routingCounters,
@@ -172,14 +286,38 @@ export class Service {
     });
 
     const otlp = config.receivers.otlp;
+    const limits = spanLimitsFrom(config.limits);
     if (otlp.grpc.enabled) {
       const ep = splitEndpoint(otlp.grpc.endpoint);
-      this.grpc = new GrpcReceiver({ ...ep, maxRecvBytes: otlp.grpc.max_recv_msg_size, tokens, admission: this.admission, pipeline, metrics: this.metrics, log });
+      this.grpc = new GrpcReceiver({
+        ...ep,
+        maxRecvBytes: otlp.grpc.max_recv_msg_size,
+        maxConnections: otlp.grpc.max_connections,
+        maxConnectionsPerAddress: otlp.grpc.max_connections_per_address,
+        limits,
+        tokens,
+        admission: this.admission,
+        pipeline,
+        metrics: this.metrics,
+        log,
+      });
       this.endpoints.grpcPort = await this.grpc.start();
     }
     if (otlp.http.enabled) {
       const ep = splitEndpoint(otlp.http.endpoint);
-      this.http = new HttpReceiver({ ...ep, maxBodyBytes: otlp.http.max_request_body_size, tokens, admission: this.admission, pipeline, metrics: this.metrics, log });
+      this.http = new HttpReceiver({
+        ...ep,
+        maxBodyBytes: otlp.http.max_request_body_size,
+        readTimeoutMs: otlp.http.read_timeout,
+        maxConnections: otlp.http.max_connections,
+        maxConnectionsPerAddress: otlp.http.max_connections_per_address,
+        limits,
+        tokens,
+        admission: this.admission,
+        pipeline,
+        metrics: this.metrics,
+        log,
+      });
       this.endpoints.http = await this.http.start();
     }
     log.info({ otlp_http: this.endpoints.http, otlp_grpc_port: this.endpoints.grpcPort, ui: this.endpoints.ui }, 'spansift started');
@@ -187,10 +325,17 @@ export class Service {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.evalQueuePoll);
     this.admission?.close();
+    this.http?.drain();
     // Nothing new is admitted: pending rows go out now rather than after max_delay, so the
     // requests in flight can be answered and the receivers can stop.
     const flushing = Promise.all([this.traces?.batcher.flush(), this.queues?.batcher.flush()]);
+    // The drain: for limits.shutdown_grace the OTLP ports stay open and answer new exports
+    // 503 + Retry-After (gRPC UNAVAILABLE), rather than refusing connections that clients
+    // may not retry, while the requests in flight finish (collector/receivers/otlp/drain.ts).
+    const receivers = [this.http?.activity, this.grpc?.activity].filter((a) => a !== undefined);
+    await drainPeriod(receivers, this.config.limits.shutdown_grace);
     await Promise.all([this.http?.stop(), this.grpc?.stop()]);
     await flushing;
     await Promise.all([this.traces?.batcher.flush(), this.queues?.batcher.flush()]);
@@ -199,6 +344,8 @@ export class Service {
     if (ui) await new Promise<void>((resolve) => ui.close(() => resolve()));
     this.desk?.stop();
     await this.desk?.settled();
+    await this.runner?.stop();
+    await this.datasets?.flush();
     await Promise.all([this.labels?.flush(), this.leases?.flush()]);
     const storage = this.storage;
     this.storage = undefined;

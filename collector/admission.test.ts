@@ -38,9 +38,36 @@ describe('Admission', () => {
     expect(overloaded(() => a.takeBytes(10))).toBeUndefined();
   });
 
-  it('refuses everything after close with SHUTTING_DOWN', () => {
+  it('refuses new requests after close with SHUTTING_DOWN; those admitted finish reading', () => {
     const a = new Admission({ maxBytes: 100, maxSpans: 10, memoryLimit: 0, retryAfterMs: 1000 });
+    a.admit(50);
+    a.takeBytes(10);
     a.close();
-    expect(() => a.takeBytes(1)).toThrow(expect.objectContaining({ code: 'SHUTTING_DOWN' }));
+    expect(() => a.admit(1)).toThrow(expect.objectContaining({ code: 'SHUTTING_DOWN' }));
+    expect(() => a.takeBytes(10, 10)).not.toThrow();
+  });
+
+  it('reserves nothing for a declared size: only bytes that arrived count', () => {
+    const a = new Admission({ maxBytes: 100, maxSpans: 10, memoryLimit: 0, retryAfterMs: 1000 });
+    // Seven clients declare 90 bytes each and send one.
+    for (let i = 0; i < 7; i++) {
+      a.admit(90);
+      a.takeBytes(1);
+    }
+    expect(a.inflightBytes).toBe(7);
+    expect(overloaded(() => a.admit(90))).toBeUndefined();
+    // A declared size that cannot fit with what has arrived is refused before it is read.
+    a.takeBytes(50);
+    expect(overloaded(() => a.admit(90))).toBeDefined();
+  });
+
+  it('refuses a chunk past the limit unless its request is all that is in flight', () => {
+    const a = new Admission({ maxBytes: 100, maxSpans: 10, memoryLimit: 0, retryAfterMs: 1000 });
+    a.takeBytes(80);
+    a.takeBytes(80, 80); // its own bytes only: a request alone always gets in
+    a.releaseBytes(160);
+    a.takeBytes(60); // another request
+    a.takeBytes(30);
+    expect(overloaded(() => a.takeBytes(30, 30))).toBeDefined();
   });
 });

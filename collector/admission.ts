@@ -25,15 +25,24 @@ export class Admission {
 
   constructor(private readonly o: AdmissionOptions) {}
 
-  /** Reserves request bytes; the caller must release them when the request is answered. */
-  takeBytes(n: number): void {
+  /**
+   * Lets a request in, or refuses it before its body is read: when shutting down, or when the
+   * `declared` size (Content-Length, or the whole message) cannot fit. Reserves nothing: a
+   * declared length is only a claim, and a client that never sends its body must not hold
+   * bytes that others need. The bytes are counted as they arrive, by `takeBytes`.
+   */
+  admit(declared: number): void {
     if (this.closed) throw new SpansiftError('SHUTTING_DOWN', 'spansift is shutting down', { retryAfterMs: this.o.retryAfterMs });
-    if (this.bytes > 0 && this.bytes + n > this.o.maxBytes) throw this.overloaded(`${this.bytes} request bytes in flight (limit ${this.o.maxBytes})`);
-    // Memory the engine's allocator keeps after a burst does not shrink by refusing, so an
-    // idle process always takes the next request: refusing it would refuse forever.
-    if ((this.bytes > 0 || this.spans > 0) && this.memoryOver()) {
-      throw this.overloaded(`resident memory above limits.memory_limit (${this.o.memoryLimit} bytes)`);
-    }
+    this.check(declared, 0);
+  }
+
+  /**
+   * Counts `n` more bytes of an admitted request that holds `held` bytes already; the caller
+   * must release them all when the request is answered. A request that is all there is in
+   * flight always gets its bytes, however large (as one request alone always gets in).
+   */
+  takeBytes(n: number, held = 0): void {
+    this.check(n, held);
     this.bytes += n;
     this.o.metrics?.inflightBytes.set(this.bytes);
   }
@@ -54,7 +63,17 @@ export class Admission {
     this.o.metrics?.inflightSpans.set(this.spans);
   }
 
-  /** New requests are refused from now on; those admitted finish. */
+  private check(n: number, held: number): void {
+    const others = this.bytes - held;
+    if (others > 0 && this.bytes + n > this.o.maxBytes) throw this.overloaded(`${this.bytes} request bytes in flight (limit ${this.o.maxBytes})`);
+    // Memory the engine's allocator keeps after a burst does not shrink by refusing, so an
+    // idle process always takes the next request: refusing it would refuse forever.
+    if ((others > 0 || this.spans > 0) && this.memoryOver()) {
+      throw this.overloaded(`resident memory above limits.memory_limit (${this.o.memoryLimit} bytes)`);
+    }
+  }
+
+  /** New requests are refused from now on (`admit`); those admitted finish. */
   close(): void {
     this.closed = true;
   }

@@ -22,6 +22,42 @@ export function createMetrics() {
       labelNames: ['transport', 'reason'] as const,
       registers: [registry],
     }),
+    refusedRequests: new Counter({
+      name: 'spansift_receiver_refused_requests_total',
+      help: 'Requests turned away before their spans were decoded (so not in refused_spans_total), by transport and reason.',
+      labelNames: ['transport', 'reason'] as const,
+      registers: [registry],
+    }),
+    refusedConnections: new Counter({
+      name: 'spansift_receiver_refused_connections_total',
+      help: 'Connections closed as they were accepted: over the total or the per-address cap, by transport and reason.',
+      labelNames: ['transport', 'reason'] as const,
+      registers: [registry],
+    }),
+    droppedAttributes: new Counter({
+      name: 'spansift_receiver_dropped_attributes_total',
+      help: 'Attributes (of spans, resources, scopes, events, links) dropped by the limits.* attribute counts, by transport.',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
+    droppedEvents: new Counter({
+      name: 'spansift_receiver_dropped_events_total',
+      help: 'Span events dropped by limits.max_events_per_span, by transport.',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
+    droppedLinks: new Counter({
+      name: 'spansift_receiver_dropped_links_total',
+      help: 'Span links dropped by limits.max_links_per_span, by transport.',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
+    truncatedValues: new Counter({
+      name: 'spansift_receiver_truncated_values_total',
+      help: 'String attribute values cut to limits.max_attribute_value_length, by transport.',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
     failedSpans: new Counter({
       name: 'spansift_receiver_failed_spans_total',
       help: 'Spans whose insert failed (the client was told and may retry), by transport.',

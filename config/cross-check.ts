@@ -39,6 +39,32 @@ export function crossCheck(raw: unknown): PathProblem[] {
       }
     });
   }
+  const knownQueues = () => [...queueNames].join(', ') || 'none defined';
+  for (const [name, q] of Object.entries(queues)) {
+    if (!isObj(q) || !isObj(q.review) || typeof q.review.queue !== 'string') continue;
+    if (!queueNames.has(q.review.queue)) out.push({ path: ['queues', name, 'review', 'queue'], message: `unknown queue "${q.review.queue}" (queues: ${knownQueues()})` });
+    else if (q.review.queue === name) out.push({ path: ['queues', name, 'review', 'queue'], message: 'a queue cannot be its own review queue' });
+    else {
+      // A review of a review must not come back: a -> b -> a would hold each for the other.
+      const chain = [name];
+      let at: unknown = q;
+      while (isObj(at) && isObj(at.review) && typeof at.review.queue === 'string' && queueNames.has(at.review.queue)) {
+        const next = at.review.queue;
+        if (chain.includes(next)) {
+          if (next === name && chain.length > 1) out.push({ path: ['queues', name, 'review', 'queue'], message: `review queues go round in a circle: ${[...chain, next].join(' -> ')}` });
+          break;
+        }
+        chain.push(next);
+        at = queues[next];
+      }
+    }
+  }
+  const evaluations = isObj(raw.evaluations) && isObj(raw.evaluations.human_evaluators) ? raw.evaluations.human_evaluators : {};
+  for (const [name, h] of Object.entries(evaluations)) {
+    if (isObj(h) && typeof h.queue === 'string' && !queueNames.has(h.queue)) {
+      out.push({ path: ['evaluations', 'human_evaluators', name, 'queue'], message: `unknown queue "${h.queue}" (queues: ${knownQueues()})` });
+    }
+  }
   const users = isObj(raw.users) ? raw.users : {};
   for (const [name, u] of Object.entries(users)) {
     if (!isObj(u) || !Array.isArray(u.queues)) continue;

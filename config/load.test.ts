@@ -123,6 +123,23 @@ describe('valid files', () => {
   });
 });
 
+describe('YAML the library cannot turn into values', () => {
+  it('an alias before its anchor is a problem at the alias', () => {
+    expect(parseProblems('queues:\n  a:\n    <<: *base\n')).toEqual([expect.stringMatching(/^inline\.yaml:3:9: YAML aliases: Unresolved alias.*base/)]);
+  });
+
+  it('aliases that multiply the document are refused, not expanded', () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 0; i < 9; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`);
+    expect(parseProblems(lines.join('\n'))).toEqual([expect.stringMatching(/^inline\.yaml:2:\d+: YAML aliases: Excessive alias count/)]);
+  });
+
+  it('a list or a map as a key is a problem at the key', () => {
+    expect(parseProblems('queues:\n  { a: 1 }: x\n')).toEqual(['inline.yaml:2:3: a key must be a plain name, not a list, a map or binary data']);
+    expect(parseProblems('queues:\n  !!binary aGk=: x\n')).toEqual(['inline.yaml:2:12: a key must be a plain name, not a list, a map or binary data']);
+  });
+});
+
 describe('broken files: every problem at once, with line, column and key path', () => {
   it('unknown-keys.yaml: misspelt keys with a did-you-mean, an unknown top-level key', () => {
     expect(problemsOf(data('unknown-keys.yaml'))).toEqual([

@@ -55,6 +55,20 @@ export function parseConfig(text: string, file = 'config', env: Env = process.en
     problems.push({ file, line, column: col, path: '', message: e.message.split('\n')[0] });
   }
   if (doc.errors.length) throw new ConfigError(problems);
+  // A key that is a list, a map or binary (`{a: 1}: x`, `!!binary a: x`) has no name to match a setting by.
+  let badKeys = 0;
+  visit(doc, {
+    Pair(_key, pair) {
+      const k = pair.key as Node | null;
+      const plain = k === null || (isScalar(k) && (k.value === null || ['string', 'number', 'boolean'].includes(typeof k.value)));
+      if (!plain) {
+        const { line, col } = at((pair.key as Node).range?.[0] ?? 0);
+        problems.push({ file, line, column: col, path: '', message: 'a key must be a plain name, not a list, a map or binary data' });
+        badKeys++;
+      }
+    },
+  });
+  if (badKeys) throw new ConfigError(problems);
 
   // A whole-value reference typed by its expansion, with the text it expanded to.
   const typedRefs = new Map<Node, string>();
@@ -66,7 +80,12 @@ export function parseConfig(text: string, file = 'config', env: Env = process.en
       node.value = expanded;
       if (!single) return;
       const parsed = parseDocument(expanded);
-      const typed: unknown = parsed.errors.length ? undefined : parsed.toJS();
+      let typed: unknown;
+      try {
+        typed = parsed.errors.length ? undefined : parsed.toJS({ maxAliasCount: 100 });
+      } catch {
+        typed = undefined;
+      }
       // Strings stay verbatim (YAML would fold or unquote them); numbers, booleans, lists and maps take their type.
       if (typed === null || typed === undefined || typeof typed === 'string') return;
       node.value = typed;
@@ -74,7 +93,7 @@ export function parseConfig(text: string, file = 'config', env: Env = process.en
     },
   });
 
-  let raw = doc.toJS() ?? {};
+  let raw = documentValue(doc, at, file);
   let result = configSchema.safeParse(raw, { reportInput: true });
   // As in the OpenTelemetry Collector, a key that takes a string gets the reference's text
   // (a numeric password or token stays the string it was).
@@ -88,7 +107,7 @@ export function parseConfig(text: string, file = 'config', env: Env = process.en
       }
     }
     if (retyped) {
-      raw = doc.toJS() ?? {};
+      raw = documentValue(doc, at, file);
       result = configSchema.safeParse(raw, { reportInput: true });
     }
   }
@@ -101,6 +120,26 @@ export function parseConfig(text: string, file = 'config', env: Env = process.en
   if (result.success && problems.length === 0) return result.data;
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   throw new ConfigError(problems);
+}
+
+/**
+ * The document as plain values. YAML aliases are expanded here: one used before its
+ * anchor, or so many that they multiply the document (a "billion laughs"), is a config
+ * error at the first alias, not an exception.
+ */
+function documentValue(doc: ReturnType<typeof parseDocument>, at: (offset: number) => { line: number; col: number }, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (e) {
+    let pos = { line: 1, col: 1 };
+    visit(doc, {
+      Alias(_key, node) {
+        if (node.range) pos = at(node.range[0]);
+        return visit.BREAK;
+      },
+    });
+    throw new ConfigError([{ file, line: pos.line, column: pos.col, path: '', message: `YAML aliases: ${(e as Error).message}` }]);
+  }
 }
 
 export function loadConfigFile(file: string, env: Env = process.env, checks: readonly ConfigCheck[] = []): Config {

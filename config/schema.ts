@@ -20,6 +20,17 @@ const httpReceiver = z.strictObject({
   endpoint: endpoint().default('127.0.0.1:4318'),
   /** Largest request body accepted, counted after decompression. */
   max_request_body_size: size().default(20 * 1024 * 1024),
+  /**
+   * Longest a request may take to arrive, headers and body; a slower one gets 408 and its
+   * connection is closed, so a slow client cannot hold a connection and its bytes for long.
+   * 10s is the OTLP exporters' default timeout for a whole export: a client still sending
+   * after that has given up already.
+   */
+  read_timeout: duration().default(10_000),
+  /** Connections open at once; more are closed as they are accepted. 0: no limit. */
+  max_connections: z.number().int().nonnegative().default(4096),
+  /** Connections open at once from one client address (exporters use a few each). 0: no limit. */
+  max_connections_per_address: z.number().int().nonnegative().default(256),
 });
 
 const grpcReceiver = z.strictObject({
@@ -27,6 +38,10 @@ const grpcReceiver = z.strictObject({
   endpoint: endpoint().default('127.0.0.1:4317'),
   /** Largest message accepted, after decompression. */
   max_recv_msg_size: size().default(20 * 1024 * 1024),
+  /** Connections open at once; more are closed as they are accepted. 0: no limit. */
+  max_connections: z.number().int().nonnegative().default(4096),
+  /** Connections open at once from one client address. 0: no limit. */
+  max_connections_per_address: z.number().int().nonnegative().default(256),
 });
 
 const ingestAuth = z.strictObject({
@@ -86,6 +101,31 @@ const limits = z.strictObject({
   memory_limit: size().default(0),
   /** What `Retry-After` / RetryInfo tell a client that was turned away. */
   retry_after: duration().default(1000),
+  /**
+   * After SIGTERM, how long the OTLP ports stay open answering new exports 503 + Retry-After
+   * (gRPC UNAVAILABLE) while the requests in flight finish; shorter when nothing arrives for 1s.
+   */
+  shutdown_grace: duration().default(5000),
+  /**
+   * Attributes kept per span (and per resource and scope); more are dropped and counted. The
+   * SDK's default is 128; LLM instrumentations flatten each message of a conversation into
+   * a few attributes (gen_ai.prompt.N.*, llm.input_messages.N.*), so long ones need more.
+   */
+  max_attributes_per_span: z.number().int().positive().default(1024),
+  /**
+   * Characters kept of a string attribute value; longer ones are cut. 0: no limit. 4Mi
+   * characters hold about a million tokens of text, the longest context windows, and
+   * inline base64 images; the body size limit bounds a request anyway.
+   */
+  max_attribute_value_length: z.number().int().nonnegative().default(4 * 1024 * 1024),
+  /** Events kept per span (some instrumentations log each message as an event); more are dropped and counted. */
+  max_events_per_span: z.number().int().positive().default(1024),
+  /** Links kept per span, as the SDK's default; more are dropped and counted. */
+  max_links_per_span: z.number().int().positive().default(128),
+  /** Attributes kept per event, as the SDK's default. */
+  max_attributes_per_event: z.number().int().positive().default(128),
+  /** Attributes kept per link, as the SDK's default. */
+  max_attributes_per_link: z.number().int().positive().default(128),
 });
 
 const signIn = z.strictObject({
@@ -112,6 +152,17 @@ const labeling = z.strictObject({
   poll_interval: duration().default(2000),
 });
 
+const evaluations = z.strictObject({
+  /**
+   * Human evaluators of Laminar's SDK (a `HumanEvaluator` under a key of `evaluators`), by
+   * that key: the queue their items go to. Default: the queue of that name, or, when there
+   * is none, one spansift makes from the evaluator's options.
+   */
+  human_evaluators: z.preprocess((v) => v ?? {}, z.record(z.string().min(1), z.strictObject({ queue: z.string().min(1) }))),
+  /** Automatic score name -> the label of human evaluators it is compared with, where the names differ. */
+  criteria: z.preprocess((v) => v ?? {}, z.record(z.string().min(1), z.string().min(1))),
+});
+
 const log = z.strictObject({
   level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -126,6 +177,13 @@ export const configSchema = z.strictObject({
   log: section(log),
   /** Labeling queues by name. */
   queues: z.preprocess((v) => v ?? {}, z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'queue names: letters, digits, _ . - only'), queueSchema)),
+  /** Datasets by name (more can be made through the API). */
+  datasets: z.preprocess(
+    (v) => v ?? {},
+    z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'dataset names: letters, digits, _ . - only'), section(z.strictObject({ description: z.string().default('') }))),
+  ),
+  /** Evaluations: where human evaluators' items go, which scores are compared. */
+  evaluations: section(evaluations),
   /** Labeling: leases and the next-item index. */
   labeling: section(labeling),
   /** People and scripts that use the page and the API, by name. */

@@ -31,6 +31,8 @@ export interface DeskOptions {
   config: () => DeskConfig;
   log?: Logger;
   now?: () => number;
+  /** Told of label events once they are stored (the actions run on them). */
+  onEvents?: (events: LabelEvent[]) => void;
 }
 
 /** Who is asking, as the API established it. */
@@ -168,7 +170,7 @@ export class LabelDesk {
     const missing = index.completedIds().filter((id) => !recorded.has(id));
     const now = this.now();
     for (let i = 0; i < missing.length; i += 10_000) {
-      await this.o.labels.appendEvents(missing.slice(i, i + 10_000).map((id) => this.completionEvent(queue, id, index, '', now)));
+      await this.record(missing.slice(i, i + 10_000).map((id) => this.completionEvent(queue, id, index, '', now)));
     }
     if (missing.length) this.o.log?.info({ queue, items: missing.length }, 'recorded completions that were not recorded before the last stop');
   }
@@ -285,7 +287,7 @@ export class LabelDesk {
         this.mirror(queue, (ix) => ix.apply(id, caller.name, 'submitted', version.version), false);
         if (held) this.recordRelease(queue, id, caller.name, now);
         // An update is known only from this event; a completion can be told again from the labels (at the next start).
-        if (applied.wasComplete) await this.o.labels.appendEvents([this.updatedEvent(queue, id, index, caller.name, version.version, now)]);
+        if (applied.wasComplete) await this.record([this.updatedEvent(queue, id, index, caller.name, version.version, now)]);
         else if (applied.completed) this.writeInBackground([this.completionEvent(queue, id, index, caller.name, now)]);
       }
       return this.view(queue, caller.name, versions);
@@ -454,7 +456,7 @@ export class LabelDesk {
       else index?.applyLease(l.item_id, l.labeler, l.leased_at, l.expires_at);
     }
     try {
-      await this.o.labels.appendEvents(completed);
+      await this.record(completed);
     } catch (e) {
       this.unwritten.push(...completed);
       throw e;
@@ -483,8 +485,15 @@ export class LabelDesk {
     this.mirror(queue, (ix) => ix.release(id, labeler, now));
   }
 
+  /** Stores events, then tells whoever acts on them. */
+  private async record(events: LabelEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.o.labels.appendEvents(events);
+    this.o.onEvents?.(events);
+  }
+
   private writeInBackground(events: LabelEvent[]): void {
-    const write = this.o.labels.appendEvents(events).catch((e: unknown) => {
+    const write = this.record(events).catch((e: unknown) => {
       this.unwritten.push(...events);
       this.o.log?.warn({ err: e, queue: events[0]?.queue }, 'a completion event could not be written; trying again at the next poll');
     });

@@ -58,6 +58,40 @@ describe('spansift validate', () => {
     expect(r.stdout.trim()).toBe('config/spansift.yaml: valid');
   });
 
+  it('--strict-ottl warns, at their place, about what OTTL itself does not have, and still exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spansift-cli-'));
+    const file = join(dir, 'rules.yaml');
+    writeFileSync(
+      file,
+      [
+        'queues:',
+        '  q:',
+        '    labels: [{ name: ok, type: boolean }]',
+        'rules:',
+        '  - name: portable',
+        '    when: \'end_time - start_time > Duration("5s") and IsMatch(name, "^chat")\'',
+        '    route_to: q',
+        '  - name: spansift-only',
+        '    when: \'duration > 5s and HasEvent("exception") and attributes["cached"]\'',
+        '    route_to: q',
+        '',
+      ].join('\n'),
+    );
+    const r = await spansift(['validate', '--strict-ottl', '--config', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(`${file}: valid`);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      `warning: ${file}:9:12: rules.1.when: not OTTL (spansift extension) at 1:1: OTTL has no duration path; write end_time - start_time`,
+      `warning: ${file}:9:23: rules.1.when: not OTTL (spansift extension) at 1:12: OTTL has no duration literals: write Duration("5s")`,
+      `warning: ${file}:9:30: rules.1.when: not OTTL (spansift extension) at 1:19: HasEvent is spansift's; in the collector, match events in the span event context (spanevent.name == "...")`,
+      `warning: ${file}:9:56: rules.1.when: not OTTL (spansift extension) at 1:45: OTTL needs a comparison here: write attributes["cached"] == true`,
+      `4 OTTL warning(s) in ${file}`,
+    ]);
+    const plain = await spansift(['validate', '--config', file]);
+    expect(plain.stderr).toBe('');
+  });
+
   it('validates config/spansift.yaml when no file is named', async () => {
     const r = await spansift(['validate']);
     expect(r.code).toBe(0);

@@ -105,8 +105,8 @@ async function signInDirect(user: string, password: string): Promise<ApiClient &
 
 describe('every route checks who is asking', () => {
   const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'POST /api/v1/session', 'GET /sign-in', 'POST /sign-in', 'GET /static/:file']);
-  /** Pages (not /api): without a session they send the person to sign in. */
-  const isPage = (route: string) => !/^\w+ \/(api\/|metrics$)/.test(route);
+  /** Pages (not /api, nor Laminar's /v1 API): without a session they send the person to sign in. */
+  const isPage = (route: string) => !/^\w+ \/(api\/|v1\/|metrics$)/.test(route);
   /** Routes a labeler may use, on their own queues. */
   const LABELER = new Set([
     'GET /',
@@ -134,7 +134,7 @@ describe('every route checks who is asking', () => {
     return [...seen].sort();
   };
   const fill = (path: string, queue: string, id: string) =>
-    path.replace(':queue', queue).replace(':id', id).replace(':traceId', '0af7651916cd43dd8448eb211c80319c').replace(':name', 'r');
+    path.replace(':queue', queue).replace(':id', id).replace(':traceId', '0af7651916cd43dd8448eb211c80319c').replace(':name', 'r').replace(':other', id).replace(':datapointId', id);
   const send = (c: ApiClient, route: string, queue: string, id: string) => {
     const [method, path] = route.split(' ');
     return c.call(method, fill(path, queue, id), method === 'GET' || method === 'DELETE' ? undefined : {});

@@ -70,6 +70,13 @@ describe('schema', () => {
       { name: 'otel_traces', engine: 'MergeTree' },
       { name: 'otel_traces_trace_id_ts', engine: 'MergeTree' },
       { name: 'otel_traces_trace_id_ts_mv', engine: 'MaterializedView' },
+      { name: 'spansift_dataset_items', engine: 'ReplacingMergeTree' },
+      { name: 'spansift_datasets', engine: 'ReplacingMergeTree' },
+      { name: 'spansift_deliveries', engine: 'ReplacingMergeTree' },
+      { name: 'spansift_eval_datapoints', engine: 'ReplacingMergeTree' },
+      { name: 'spansift_eval_queues', engine: 'ReplacingMergeTree' },
+      { name: 'spansift_eval_scores', engine: 'ReplacingMergeTree' },
+      { name: 'spansift_evaluations', engine: 'ReplacingMergeTree' },
       { name: 'spansift_label_events', engine: 'ReplacingMergeTree' },
       { name: 'spansift_labels', engine: 'MergeTree' },
       { name: 'spansift_leases', engine: 'MergeTree' },
@@ -99,7 +106,8 @@ describe('schema', () => {
     const distributed = creates.filter((q) => q.includes('Distributed('));
     const local = creates.filter((q) => !q.includes('Distributed('));
     expect(distributed.map((q) => /`prod`\.`([^`]+)`/.exec(q)![1]).sort()).toEqual([
-      'otel_traces', 'otel_traces_trace_id_ts', 'spansift_label_events', 'spansift_labels', 'spansift_leases', 'spansift_queue_items', 'spansift_sessions',
+      'otel_traces', 'otel_traces_trace_id_ts', 'spansift_dataset_items', 'spansift_datasets', 'spansift_deliveries', 'spansift_eval_datapoints', 'spansift_eval_queues',
+      'spansift_eval_scores', 'spansift_evaluations', 'spansift_label_events', 'spansift_labels', 'spansift_leases', 'spansift_queue_items', 'spansift_sessions',
     ]);
     for (const q of local) expect(q).toMatch(/ENGINE = Replicated/);
     expect(statements.find((q) => q.includes('MATERIALIZED VIEW'))).toMatch(/TO `prod`\.`otel_traces_trace_id_ts_local`[\s\S]*FROM `prod`\.`otel_traces_local`/);

@@ -26,6 +26,15 @@ import { labelingRoutes } from './api/labeling.js';
 import { tracesRoutes } from './api/traces.js';
 import { spansRoutes } from './api/spans.js';
 import { rulesRoutes } from './api/rules.js';
+import { datasetRoutes } from './api/datasets.js';
+import { actionRoutes } from './api/actions.js';
+import { evaluationRoutes } from './api/evaluations.js';
+import { laminarRoutes } from './api/laminar.js';
+import type { EvaluationStore } from '../labeling/evaluations/store.js';
+import type { EvaluationRecorder } from '../labeling/evaluations/recorder.js';
+import type { DatasetStore } from '../labeling/datasets/store.js';
+import type { DeliveryStore } from '../labeling/actions/store.js';
+import type { ActionRunner } from '../labeling/actions/runner.js';
 import { Assets } from './pages/assets.js';
 import { ErrorPage, pageRoutes } from './pages/routes.js';
 import type { RoutingCounters } from '../labeling/queues/router.js';
@@ -46,6 +55,13 @@ export interface AppDeps {
   log?: Logger;
   /** Per-rule counts, shown on the rules page. */
   counters?: RoutingCounters;
+  datasets: DatasetStore;
+  deliveries: DeliveryStore;
+  runner: ActionRunner;
+  evaluations: EvaluationStore;
+  recorder: EvaluationRecorder;
+  /** Where the OTLP receivers listen, for the SDK's traces. */
+  otlpPorts: () => { http_port: number | null; grpc_port: number | null };
 }
 
 /** Largest API request body. */
@@ -92,6 +108,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       },
     }),
   );
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: MAX_API_BODY,
+      onError: () => {
+        throw new SpansiftError('BODY_TOO_LARGE', `request body over ${MAX_API_BODY} bytes`);
+      },
+    }),
+  );
+  // Laminar's SDK (ui-lite/api/laminar.ts): the same credentials as the API.
+  app.use('/v1/*', auth);
   app.use('/api/*', async function authenticateApi(c, next) {
     if (c.req.method === SIGN_IN.method && c.req.path === SIGN_IN.path) return next();
     return auth(c, next);
@@ -103,6 +130,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/v1', tracesRoutes(deps.traces));
   app.route('/api/v1', spansRoutes(deps.traces));
   app.route('/api/v1', rulesRoutes(deps));
+  app.route('/api/v1', datasetRoutes(deps));
+  app.route('/api/v1', actionRoutes(deps));
+  app.route('/api/v1', evaluationRoutes(deps));
+  laminarRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'the admin token or a user\'s API token' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'spansift_session', description: 'from POST /api/v1/session; requests that change something also send X-CSRF-Token' });
@@ -113,9 +144,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   const signInDeps = { callers: currentCallers, sessions: deps.sessions, limits, sessionTtlMs: () => deps.config().ui.session_ttl };
-  app.route('/', pageRoutes({ ...signInDeps, desk: deps.desk, queues: deps.queues, traces: deps.traces, router: deps.router, config: deps.config, counters: deps.counters, assets }));
+  app.route('/', pageRoutes({ ...signInDeps, desk: deps.desk, queues: deps.queues, traces: deps.traces, router: deps.router, config: deps.config, counters: deps.counters, assets, deliveries: deps.deliveries, runner: deps.runner, evaluations: deps.evaluations }));
 
-  const isPage = (path: string) => !path.startsWith('/api/') && path !== '/metrics' && path !== '/healthz' && path !== '/readyz';
+  const isPage = (path: string) => !path.startsWith('/api/') && !path.startsWith('/v1/') && path !== '/metrics' && path !== '/healthz' && path !== '/readyz';
   app.notFound((c) => {
     if (isPage(c.req.path)) return c.html(ErrorPage({ ctx: { assets }, err: new SpansiftError('NOT_FOUND', `There is no page ${c.req.path}.`) }) as string, 404);
     return c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404);

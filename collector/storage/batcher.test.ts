@@ -236,8 +236,8 @@ describe('Batcher', () => {
     expect(g.maxActive()).toBe(1);
   });
 
-  it('on a permanent (data) error, retries each request of the batch alone so only the bad one fails', async () => {
-    const bad = { clickhouseCode: 27, message: 'Cannot parse input' };
+  it('on a permanent (data) error naming no row, halves the batch until only the bad request fails', async () => {
+    const bad = { clickhouseCode: 407, message: 'Decimal math overflow' };
     const calls: string[][] = [];
     const insert = async (r: string[]) => {
       calls.push([...r]);
@@ -248,19 +248,53 @@ describe('Batcher', () => {
     const good1 = track(b.write(rows('a', 2)));
     const broken = track(b.write(rows('bad', 1)));
     const good2 = track(b.write(rows('c', 1)));
+    const good3 = track(b.write(rows('d', 1)));
     await vi.advanceTimersByTimeAsync(20);
     await settle();
 
-    expect(calls).toEqual([['a0', 'a1', 'bad0', 'c0'], ['a0', 'a1'], ['bad0'], ['c0']]);
-    expect(good1()).toBe('resolved');
+    expect(calls).toEqual([['a0', 'a1', 'bad0', 'c0', 'd0'], ['a0', 'a1', 'bad0'], ['a0', 'a1'], ['bad0'], ['c0', 'd0']]);
+    expect([good1(), good2(), good3()]).toEqual(['resolved', 'resolved', 'resolved']);
     expect(broken()).toEqual({ rejected: bad });
-    expect(good2()).toBe('resolved');
     expect(onInsert.mock.calls.map(([n, , ok]) => [n, ok])).toEqual([
-      [4, false],
+      [5, false],
+      [3, false],
       [2, true],
       [1, false],
-      [1, true],
+      [2, true],
     ]);
+  });
+
+  it('on a permanent error at a named row, sends the others without the request holding it, then that one alone', async () => {
+    // Row 4 (1-based) is the first row of the third request: a0 a1 b0 | c0 c1 | ...
+    const calls: string[][] = [];
+    const insert = async (r: string[]) => {
+      calls.push([...r]);
+      const at = r.indexOf('bad0');
+      if (at >= 0) throw { clickhouseCode: 25, message: `Cannot parse escape sequence: missing second part of surrogate pair: (at row ${at + 1})\n: \nRow ${at}:` };
+    };
+    const b = batcher(insert);
+    const writes = [b.write(rows('a', 2)), b.write(rows('b', 1)), b.write(rows('bad', 2)), b.write(rows('c', 1))].map(track);
+    await vi.advanceTimersByTimeAsync(20);
+    await settle();
+
+    expect(calls).toEqual([['a0', 'a1', 'b0', 'bad0', 'bad1', 'c0'], ['a0', 'a1', 'b0', 'c0'], ['bad0', 'bad1']]);
+    expect(writes.map((w) => w())).toEqual(['resolved', 'resolved', { rejected: expect.objectContaining({ clickhouseCode: 25 }) }, 'resolved']);
+  });
+
+  it('finds every bad request of a batch, and a wrong row hint costs inserts, never a good request', async () => {
+    const calls: string[][] = [];
+    const insert = async (r: string[]) => {
+      calls.push([...r]);
+      // Always blames the first row, which is fine: the hint is checked by inserting.
+      if (r.some((x) => x.startsWith('bad'))) throw { clickhouseCode: 27, message: 'Cannot parse input: (at row 1)' };
+    };
+    const b = batcher(insert, { maxRows: 1000 });
+    const names = ['g1', 'bad1', 'g2', 'g3', 'bad2', 'g4', 'g5', 'g6'];
+    const writes = names.map((n) => track(b.write([n])));
+    await vi.advanceTimersByTimeAsync(20);
+    await settle();
+    expect(writes.map((w) => w() === 'resolved')).toEqual(names.map((n) => !n.startsWith('bad')));
+    expect(calls.length).toBeLessThanOrEqual(2 * names.length);
   });
 
   it('does not retry a lone request that fails permanently', async () => {

@@ -9,6 +9,7 @@ import { Batcher } from './batcher.js';
 import { JsonText } from './client.js';
 import { SpansiftError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import { isPermanentInsertError } from './classify.js';
 
 /** Rows already serialized: JSON arrays separated by commas, without the enclosing brackets. */
 export interface SerializedRows {
@@ -23,13 +24,31 @@ export interface SerializedRows {
  */
 export function serializeRows(rows: unknown[][]): SerializedRows {
   try {
-    return { json: JSON.stringify(rows).slice(1, -1), count: rows.length };
+    return { json: wellFormed(JSON.stringify(rows).slice(1, -1)), count: rows.length };
   } catch (e) {
     if (e instanceof RangeError) {
       throw new SpansiftError('BODY_TOO_LARGE', `${rows.length} rows are too large to store together (longer than the longest string spansift can build); send fewer spans or items per request`, { cause: e });
     }
     throw e;
   }
+}
+
+/** A `\ud800`-`\udfff` escape (JSON.stringify writes hex in lower case) and the backslashes before it. */
+const SURROGATE_ESCAPE = /(\\+)ud[89a-f][0-9a-f]{2}/g;
+
+/**
+ * JSON text whose lone surrogates are replaced by U+FFFD. JSON.stringify writes a lone
+ * surrogate (text cut in the middle of a character, or made up by a client) as a
+ * `\ud800` escape, which ClickHouse refuses ("missing second part of surrogate pair")
+ * or, for a low one, stores as bytes that are not UTF-8; the text is ASCII there, so
+ * String#toWellFormed cannot see it. A well-formed pair is written as the characters
+ * themselves, never escaped, so every such escape in JSON.stringify's output is a lone
+ * surrogate, unless an even run of backslashes makes it text (`\\ud800`). Checking costs
+ * one indexOf over the text; the replacing pass runs only on text that has one.
+ */
+export function wellFormed(json: string): string {
+  if (json.indexOf('\\ud') < 0) return json;
+  return json.replace(SURROGATE_ESCAPE, (m, slashes: string) => (slashes.length % 2 === 1 ? `${slashes.slice(1)}\\ufffd` : m));
 }
 
 /**
@@ -83,8 +102,18 @@ export class RowWriter {
     });
   }
 
-  /** Resolves once the rows are in ClickHouse. */
+  /**
+   * Resolves once the rows are in ClickHouse. Rows ClickHouse refuses for their data
+   * (refused when they went alone: see Batcher) reject with STORAGE_REJECTED, a 400 for
+   * the request that brought them, whichever API it came through.
+   */
   write(rows: SerializedRows): Promise<void> {
-    return this.batcher.write([rows], rows.count, rows.json.length);
+    return this.batcher.write([rows], rows.count, rows.json.length).catch(rejected);
   }
+}
+
+function rejected(e: unknown): never {
+  if (!isPermanentInsertError(e)) throw e;
+  const detail = e instanceof Error ? e.message.split('\n')[0].slice(0, 300) : String((e as { message?: unknown }).message ?? e);
+  throw new SpansiftError('STORAGE_REJECTED', `ClickHouse rejected the data of this request: ${detail}`, { cause: e });
 }

@@ -34,7 +34,8 @@ const NS = 1_000_000_000n;
 /** Nanoseconds since the epoch as `seconds.nanoseconds`, which DateTime64(9) parses exactly. */
 export function nanosToDateTime64(ns: bigint): string {
   if (ns < 0n) ns = 0n;
-  const s = ns / NS;
+  // Ten digits of seconds: ClickHouse reads fewer (times before 1973-03-03, an unset 0) as a date, and fails.
+  const s = (ns / NS).toString().padStart(10, '0');
   const frac = (ns % NS).toString().padStart(9, '0');
   return `${s}.${frac}`;
 }

@@ -1,5 +1,11 @@
 /**
- * The spans table: batched inserts for ingest and the read-back of one trace.
+ * The spans table: batched inserts for ingest, and the reads of spans (a trace, a search).
+ *
+ * Every read folds duplicates: one span per (TraceId, SpanId). The table is the contrib
+ * exporter's plain MergeTree, which keeps every row it is given, and a request that was
+ * stored but whose answer never reached the client (spansift killed in between, a
+ * connection cut) is sent again by the client and stored again. The copies are the same
+ * span, written from the same request, so any one of them stands for it.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { quoteIdent } from './schema.js';
@@ -7,6 +13,17 @@ import { TRACE_COLUMNS, TRACE_COLUMN_TYPES } from './rows.js';
 import { RowWriter, type SerializedRows } from './json-rows.js';
 import type { Metrics } from '../metrics.js';
 import { SPAN_COLUMNS, toStoredSpan, type StoredSpan, type SpanRow } from './stored-span.js';
+
+/**
+ * A search's condition: a WHERE clause with its bound parameters, and, when the clause is
+ * only a prefilter (a condition ClickHouse cannot express exactly), the check every row it
+ * reads must pass.
+ */
+export interface SpanWhere {
+  sql: string;
+  params: Record<string, string>;
+  keep?: (span: StoredSpan) => boolean;
+}
 
 export interface TraceStoreOptions {
   database: string;
@@ -62,7 +79,8 @@ export class TraceStore {
         SELECT ${SPAN_COLUMNS}
         FROM ${this.qualified}
         WHERE TraceId = {traceId:String} AND Timestamp >= trace_start AND Timestamp <= trace_end
-        ORDER BY Timestamp, SpanId`,
+        ORDER BY Timestamp, SpanId
+        LIMIT 1 BY SpanId`,
       query_params: { traceId },
       format: 'JSONEachRow',
     });
@@ -71,10 +89,43 @@ export class TraceStore {
   }
 
   /**
-   * Spans matching a compiled condition between two times (nanoseconds), newest first.
-   * The condition's SQL binds every value as a parameter.
+   * Spans matching a compiled condition between two times (nanoseconds), newest first,
+   * each span once. The condition's SQL binds every value as a parameter.
+   *
+   * The fold is done here rather than with LIMIT 1 BY in SQL: LIMIT BY between ORDER BY
+   * and LIMIT makes ClickHouse sort every matching row instead of keeping the newest
+   * `limit` (see README "Storage": seconds instead of milliseconds on a million spans).
+   * The first query is the one without a fold. Only when copies leave fewer than `limit`
+   * spans from a full answer does another query read on from the oldest time read, for
+   * just the spans missing: a small LIMIT, which keeps ClickHouse's top-k optimization
+   * (it stops above query_plan_max_limit_for_top_k_optimization, 1,000 rows).
    */
-  async search(where: { sql: string; params: Record<string, string> } | undefined, sinceNs: bigint, untilNs: bigint, limit: number): Promise<StoredSpan[]> {
+  async search(where: SpanWhere | undefined, sinceNs: bigint, untilNs: bigint, limit: number): Promise<StoredSpan[]> {
+    const spans: StoredSpan[] = [];
+    const seen = new Set<string>();
+    let until = untilNs;
+    const keep = where?.keep;
+    for (let fetch = keep ? Math.max(limit, 1000) : limit; ; ) {
+      const rows = (await this.searchRows(where, sinceNs, until, fetch)).map(toStoredSpan);
+      for (const s of rows) {
+        const key = `${s.traceId}/${s.spanId}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (!keep || keep(s)) spans.push(s);
+      }
+      if (spans.length >= limit || rows.length < fetch) return spans.slice(0, limit);
+      // The next answer starts again at the oldest time read (more rows may share it), so
+      // it repeats that time's rows read so far before the ones missing.
+      const oldest = rows[rows.length - 1].startTimeUnixNano;
+      let again = 0;
+      for (const s of rows) if (s.startTimeUnixNano === oldest) again++;
+      until = BigInt(oldest) + 1n;
+      // A prefilter's rows are checked one by one: read on in pages of the same size.
+      fetch = keep ? fetch + again : limit - spans.length + again;
+    }
+  }
+
+  private async searchRows(where: SpanWhere | undefined, sinceNs: bigint, untilNs: bigint, limit: number): Promise<SpanRow[]> {
     const rs = await this.client.query({
       query: `SELECT ${SPAN_COLUMNS} FROM ${this.qualified}
         WHERE Timestamp >= fromUnixTimestamp64Nano({since:Int64}) AND Timestamp < fromUnixTimestamp64Nano({until:Int64})
@@ -84,7 +135,7 @@ export class TraceStore {
       query_params: { ...(where?.params ?? {}), since: sinceNs.toString(), until: untilNs.toString(), limit },
       format: 'JSONEachRow',
     });
-    return (await rs.json<SpanRow>()).map(toStoredSpan);
+    return rs.json<SpanRow>();
   }
 
   async getSpan(traceId: string, spanId: string): Promise<StoredSpan | undefined> {

@@ -9,7 +9,7 @@ import type { TraceStore } from '../../collector/storage/traces.js';
 import { storedToSpan } from '../../collector/storage/stored-span.js';
 import type { QueueStore } from './store.js';
 import { Router } from './router.js';
-import { compileCondition } from '../../processors/condition/index.js';
+import { compileCondition, reviveStored, searchWhere } from '../../processors/condition/index.js';
 import { FieldError } from '../../collector/errors.js';
 
 export interface BackfillResult {
@@ -34,17 +34,22 @@ export async function backfill(
   const rule = config.rules.find((r) => r.name === ruleName);
   if (!rule) throw new FieldError('rule', `no rule named "${ruleName}"`, { code: 'NOT_FOUND' });
   const router = new Router({ queues: config.queues, rules: [{ ...rule, enabled: true, rate_limit: undefined }] });
-  const where = compileCondition(rule.when).sql;
+  // Rows of a prefilter are checked with the rule's closure (searchWhere), so `matched` counts matches.
+  const where = searchWhere(compileCondition(rule.when));
   let until = range.untilNs;
   let matched = 0;
   let fresh = 0;
   const seen = new Set<string>();
   for (;;) {
+    // Each span once: search folds the copies a retried request can leave in otel_traces
+    // (`seen` only drops what the page before showed), so `matched` counts spans, not rows.
     const page = await stores.traces.search(where, range.sinceNs, until, PAGE);
     const unseen = page.filter((s) => !seen.has(`${s.traceId}/${s.spanId}`));
     for (const s of unseen) seen.add(`${s.traceId}/${s.spanId}`);
     matched += unseen.length;
-    const routed = router.route(unseen.map(storedToSpan), Date.now(), 'backfill');
+    // Attribute values as stored text read back as the values they were (reviveStored): a
+    // rule such as attributes["tokens"] > 100 matches a stored span as it matched live.
+    const routed = router.route(unseen.map((s) => reviveStored(storedToSpan(s))), Date.now(), 'backfill');
     // Items that exist already (routed live, or by an earlier backfill) are not new.
     const existing = await stores.queues.existing(routed.map((i) => i.item_id));
     const items = routed.filter((i) => !existing.has(i.item_id));

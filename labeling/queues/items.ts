@@ -13,7 +13,8 @@ export interface QueueItemRow {
   queue: string;
   item_id: string;
   enqueued_at: string;
-  source: 'rule' | 'api' | 'backfill';
+  /** How it got there: routed by a rule, pushed, backfilled, from an evaluation's data point, or sent for review. */
+  source: 'rule' | 'api' | 'backfill' | 'evaluation' | 'review';
   rule: string;
   trace_id: string;
   span_id: string;
@@ -128,8 +129,8 @@ export class QueueView {
     if (this.attrKeys.length || this.resourceKeys.length) {
       const resource = this.redacted(span.resource.attributes);
       v.fields ??= {};
-      for (const k of this.attrKeys) if (k in attributes) v.fields[`attributes.${k}`] = attrToString(attributes[k]);
-      for (const k of this.resourceKeys) if (k in resource) v.fields[`resource.${k}`] = attrToString(resource[k]);
+      for (const k of this.attrKeys) if (Object.hasOwn(attributes, k)) v.fields[`attributes.${k}`] = attrToString(attributes[k]);
+      for (const k of this.resourceKeys) if (Object.hasOwn(resource, k)) v.fields[`resource.${k}`] = attrToString(resource[k]);
     }
     // Nothing recognisable and nothing chosen: the labeler still gets the attributes.
     if (v.input === undefined && v.output === undefined && !v.fields && p.attributes) v.fields = { ...p.attributes };

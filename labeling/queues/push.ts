@@ -9,7 +9,7 @@ import { itemIdForKey, itemIdForSpan } from '../../collector/model/ids.js';
 import { msToDateTime64 } from '../../collector/storage/rows.js';
 import { storedToSpan } from '../../collector/storage/stored-span.js';
 import type { TraceStore } from '../../collector/storage/traces.js';
-import { jsonSafe, spanItemRow, type QueueItemRow } from './items.js';
+import { jsonSafe, spanItemRow, type QueueItemRow, type QueueView } from './items.js';
 import type { Router } from './router.js';
 import { keepFor } from './schema.js';
 import type { QueueStore } from './store.js';
@@ -20,7 +20,7 @@ export type PushItem =
 
 /** Stores the items (resolves once they are stored) and returns their ids, in order. */
 export async function pushItems(queue: string, items: PushItem[], d: { traces: TraceStore; queues: QueueStore; router: Router }, now = Date.now()): Promise<string[]> {
-  const view = d.router.views.get(queue);
+  const view = configuredView(queue, d.router);
   const rows: QueueItemRow[] = [];
   for (const [i, it] of items.entries()) {
     if ('trace_id' in it) {
@@ -28,7 +28,7 @@ export async function pushItems(queue: string, items: PushItem[], d: { traces: T
       if (!stored) throw new FieldError(`items.${i}`, `items.${i}: no stored span ${it.trace_id}/${it.span_id}`);
       const span = storedToSpan(stored);
       const id = it.idempotency_key ? itemIdForKey(queue, it.idempotency_key) : itemIdForSpan(queue, span.traceId, span.spanId);
-      const v = view ? view.view(span) : { source: 'attributes', fields: stored.attributes };
+      const v = view.view(span);
       rows.push({ ...spanItemRow(span, queue, id, v, '', 'rule', now), source: 'api', idempotency_key: it.idempotency_key ?? '' });
     } else {
       const id = it.idempotency_key ? itemIdForKey(queue, it.idempotency_key) : randomUUID().replace(/-/g, '');
@@ -55,12 +55,24 @@ export async function pushItems(queue: string, items: PushItem[], d: { traces: T
   return rows.map((row) => row.item_id);
 }
 
+/**
+ * The queue's view, or NOT_FOUND: items are only ever written to a configured queue. The
+ * router's views are a Map built from the config, so a name such as `__proto__` or
+ * `constructor` is simply absent (an object lookup would find Object.prototype's members).
+ */
+function configuredView(queue: string, router: Router): QueueView {
+  const view = router.views.get(queue);
+  if (!view) throw new FieldError('queue', `no queue named "${queue}"`, { code: 'NOT_FOUND' });
+  return view;
+}
+
 /** Raw data as the labeler sees it: `{input, output, system}` when given so, else all of it as input. */
-function rawView(data: unknown): Record<string, unknown> {
-  if (data && typeof data === 'object' && !Array.isArray(data) && ('input' in data || 'output' in data)) {
+export function rawView(data: unknown): Record<string, unknown> {
+  // Own keys only: `{"__proto__": {"input": ...}}` is data, not an input.
+  if (data && typeof data === 'object' && !Array.isArray(data) && (Object.hasOwn(data, 'input') || Object.hasOwn(data, 'output'))) {
     const d = data as Record<string, unknown>;
     const v: Record<string, unknown> = { source: 'api', input: d.input, output: d.output };
-    if (d.system !== undefined) v.system = d.system;
+    if (Object.hasOwn(d, 'system') && d.system !== undefined) v.system = d.system;
     return v;
   }
   return { source: 'api', input: data };
@@ -73,13 +85,13 @@ function rawView(data: unknown): Record<string, unknown> {
  */
 export async function pushSpans(queue: string, spans: readonly import('../../collector/storage/stored-span.js').StoredSpan[], d: { queues: QueueStore; router: Router; now?: number }): Promise<string[]> {
   const now = d.now ?? Date.now();
-  const view = d.router.views.get(queue);
+  const view = configuredView(queue, d.router);
   const rows = new Map<string, QueueItemRow>();
   for (const stored of spans) {
     const span = storedToSpan(stored);
     const id = itemIdForSpan(queue, span.traceId, span.spanId);
     if (rows.has(id)) continue;
-    const v = view ? view.view(span) : { source: 'attributes', fields: stored.attributes };
+    const v = view.view(span);
     rows.set(id, { ...spanItemRow(span, queue, id, v, '', 'rule', now), source: 'api' });
   }
   const written = d.queues.write([...rows.values()]);

@@ -13,9 +13,12 @@ export class Routing implements SpanRouter {
     /** The router of the config in force (a reload replaces it). */
     private readonly current: () => Router,
     private readonly queues: QueueStore,
+    /** Sees every export's spans as they pass (for what is not routing: human evaluator spans). */
+    private readonly observe?: (spans: Span[]) => void,
   ) {}
 
   route(spans: Span[], now: number): Promise<void> | undefined {
+    this.observe?.(spans);
     const items = this.current().route(spans, now);
     return items.length ? this.queues.write(items) : undefined;
   }

@@ -3,9 +3,10 @@ import { createChdbConnection } from 'chdb/connection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../collector/model/span.js';
 import { spanToRow } from '../../collector/storage/rows.js';
+import { SPAN_COLUMNS, storedToSpan, toStoredSpan, type SpanRow } from '../../collector/storage/stored-span.js';
 import { tracesTableDDL } from '../../collector/storage/schema.js';
-import { compileCondition } from './index.js';
-import { AGREEMENT_CONDITIONS, HOSTILE, RANDOM_ATOMS, agreementSpans, randomConditions, residualCases } from '../../tests/support/agree-fixtures.js';
+import { compileCondition, reviveStored } from './index.js';
+import { AGREEMENT_CONDITIONS, HOSTILE, PREFILTER_CONDITIONS, RANDOM_ATOMS, agreementSpans, randomConditions, residualCases } from '../../tests/support/agree-fixtures.js';
 
 /**
  * The closure (live spans) and the SQL (stored spans) must select the same spans. Types in
@@ -47,6 +48,7 @@ afterAll(async () => {
 describe('closure and ClickHouse agree', () => {
   it.each(AGREEMENT_CONDITIONS)('%s', async (condition) => {
     const { sql } = compileCondition(condition);
+    expect(sql.exact).toBe(true);
     expect(await selectIds('otel_traces', sql.sql, sql.params)).toEqual(closureIds(condition, spans));
   });
 
@@ -89,6 +91,29 @@ describe('closure and ClickHouse agree', () => {
     }
     const rs = await client.query({ query: 'SELECT toUInt32(count()) AS n FROM otel_traces', format: 'JSONEachRow' });
     expect(await rs.json()).toEqual([{ n: spans.length }]);
+  });
+});
+
+/** The stored spans a WHERE clause selects, read back as search and backfill read them. */
+async function storedSpans(table: string, sql: string, params: Record<string, unknown>): Promise<Span[]> {
+  const rs = await client.query({ query: `SELECT ${SPAN_COLUMNS} FROM ${table} WHERE ${sql} ORDER BY SpanId`, query_params: params, format: 'JSONEachRow' });
+  return (await rs.json<SpanRow>()).map((r) => reviveStored(storedToSpan(toStoredSpan(r))));
+}
+
+describe('a prefilter plus the closure where SQL cannot answer exactly', () => {
+  it.each(PREFILTER_CONDITIONS)('%s', async (condition) => {
+    const { sql, match } = compileCondition(condition);
+    expect(sql.exact).toBe(false);
+    const want = closureIds(condition, spans);
+    const read = await storedSpans('otel_traces', sql.sql, sql.params);
+    // A superset: no matching span is left out, and it really filters.
+    expect(read.map((s) => s.spanId)).toEqual(expect.arrayContaining(want));
+    expect(read.filter(match).map((s) => s.spanId).sort()).toEqual(want);
+  });
+
+  it('the prefilter keeps the exact parts of a condition', async () => {
+    const { sql } = compileCondition('kind == SPAN_KIND_SERVER and ToSnakeCase(attributes["case"]) == "my_metric_name"');
+    expect(await selectIds('otel_traces', sql.sql, sql.params)).toEqual(closureIds('kind == SPAN_KIND_SERVER', spans));
   });
 });
 

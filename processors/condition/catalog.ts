@@ -1,76 +1,105 @@
-import type { FunctionName, PathName, ValueExpr } from './ast.js';
+import type { PathName } from './ast.js';
 import { SpanKind, StatusCode } from '../../collector/model/span.js';
 
 /**
- * What the language knows about: paths, functions and enums, with their static types.
- * `dyn` is an attribute value, whose type is only known per span.
+ * What the language knows about spans: paths with their static types, and enums. `dyn` is a
+ * value whose type is only known per span (an attribute); `time` and `duration` are OTTL's
+ * time.Time and time.Duration; `traceid`/`spanid` are pcommon.TraceID/SpanID.
  */
-export type StaticType = 'string' | 'int' | 'float' | 'bool' | 'dyn' | 'nil' | 'events';
+export type StaticType =
+  | 'string'
+  | 'int'
+  | 'float'
+  | 'bool'
+  | 'bytes'
+  | 'nil'
+  | 'time'
+  | 'duration'
+  | 'traceid'
+  | 'spanid'
+  | 'list'
+  | 'map'
+  | 'dyn'
+  | 'events';
 
 export interface PathInfo {
   type: StaticType;
-  keyed: boolean;
+  /** `map`: takes `["key"]` (and is a whole map without it); `entries`: trace_state["key"]. */
+  keyed?: 'map' | 'entries';
+  /** Set for spansift's own paths: what `--strict-ottl` says about them. */
+  extension?: string;
 }
 
 export const PATHS: Record<PathName, PathInfo> = {
-  name: { type: 'string', keyed: false },
-  kind: { type: 'int', keyed: false },
-  'status.code': { type: 'int', keyed: false },
-  'status.message': { type: 'string', keyed: false },
-  attributes: { type: 'dyn', keyed: true },
-  'resource.attributes': { type: 'dyn', keyed: true },
-  'instrumentation_scope.name': { type: 'string', keyed: false },
-  'instrumentation_scope.version': { type: 'string', keyed: false },
-  duration: { type: 'int', keyed: false },
-  start_time: { type: 'int', keyed: false },
-  end_time: { type: 'int', keyed: false },
-  trace_id: { type: 'string', keyed: false },
-  span_id: { type: 'string', keyed: false },
-  parent_span_id: { type: 'string', keyed: false },
-  trace_state: { type: 'string', keyed: false },
-  events: { type: 'events', keyed: false },
+  name: { type: 'string' },
+  kind: { type: 'int' },
+  'kind.string': { type: 'string' },
+  'kind.deprecated_string': { type: 'string' },
+  'status.code': { type: 'int' },
+  'status.message': { type: 'string' },
+  attributes: { type: 'map', keyed: 'map' },
+  'resource.attributes': { type: 'map', keyed: 'map' },
+  'instrumentation_scope.name': { type: 'string' },
+  'instrumentation_scope.version': { type: 'string' },
+  'instrumentation_scope.attributes': { type: 'map', keyed: 'map' },
+  duration: { type: 'duration', extension: 'OTTL has no duration path; write end_time - start_time' },
+  start_time: { type: 'time' },
+  end_time: { type: 'time' },
+  start_time_unix_nano: { type: 'int' },
+  end_time_unix_nano: { type: 'int' },
+  trace_id: { type: 'traceid' },
+  'trace_id.string': { type: 'string' },
+  span_id: { type: 'spanid' },
+  'span_id.string': { type: 'string' },
+  parent_span_id: { type: 'spanid' },
+  'parent_span_id.string': { type: 'string' },
+  trace_state: { type: 'string', keyed: 'entries' },
+  events: { type: 'events', extension: 'OTTL reads events in the span event context; spansift counts them with Len(events)' },
+  links: { type: 'events', extension: 'OTTL reads links in the span link context; spansift counts them with Len(links)' },
 };
 
-/** Spellings OTTL users bring from the collector, mapped to the canonical path. */
-const ALIASES: Record<string, PathName> = {
-  'trace_id.string': 'trace_id',
-  'span_id.string': 'span_id',
-  'parent_span_id.string': 'parent_span_id',
-  start_time_unix_nano: 'start_time',
-  end_time_unix_nano: 'end_time',
-  'scope.name': 'instrumentation_scope.name',
-  'scope.version': 'instrumentation_scope.version',
+/**
+ * Paths of the OTTL span context that spansift refuses, and why: the span model and the
+ * otel_traces table (the collector's clickhouseexporter layout) do not keep them.
+ */
+const NOT_KEPT: Record<string, string> = {
+  dropped_attributes_count: 'spansift does not keep dropped counts: the OTLP receiver does not decode them and otel_traces has no column for them',
+  dropped_events_count: 'spansift does not keep dropped counts: the OTLP receiver does not decode them and otel_traces has no column for them',
+  dropped_links_count: 'spansift does not keep dropped counts: the OTLP receiver does not decode them and otel_traces has no column for them',
+  'resource.dropped_attributes_count': 'spansift does not keep dropped counts: the OTLP receiver does not decode them and otel_traces has no column for them',
+  'instrumentation_scope.dropped_attributes_count': 'spansift does not keep dropped counts: the OTLP receiver does not decode them and otel_traces has no column for them',
+  status: 'status is a struct; compare its fields, status.code or status.message',
+  resource: 'resource is a struct; compare resource.attributes["key"]',
+  instrumentation_scope: 'instrumentation_scope is a struct; compare instrumentation_scope.name, .version or .attributes["key"]',
 };
 
-export function resolvePath(dotted: string): PathName | undefined {
+/** First path segments that belong to other OTTL contexts or other components. */
+const OTHER_CONTEXTS: Record<string, string> = {
+  request: "request[...] reads the routing connector's request context (gRPC or HTTP metadata of an export); a spansift condition sees one span",
+  cache: 'cache is the transform context\'s scratch map that only editors write; a condition over a span cannot read it',
+  spanevent: 'spanevent paths belong to the span event context; spansift conditions are about one span (use HasEvent("name") or Len(events))',
+  log: 'log paths belong to the log context; spansift conditions are about spans',
+  metric: 'metric paths belong to the metric context; spansift conditions are about spans',
+  datapoint: 'datapoint paths belong to the datapoint context; spansift conditions are about spans',
+  profile: 'profile paths belong to the profile context; spansift conditions are about spans',
+  body: 'body belongs to the log context; spansift conditions are about spans',
+  severity_number: 'severity_number belongs to the log context; spansift conditions are about spans',
+  severity_text: 'severity_text belongs to the log context; spansift conditions are about spans',
+  time_unix_nano: 'time_unix_nano belongs to span events, logs and datapoints; a span has start_time_unix_nano and end_time_unix_nano',
+};
+
+export type PathResolution = { path: PathName } | { refused: string } | undefined;
+
+/** A dotted path as written (`span.kind.string`, `scope.name`) to a canonical path. */
+export function resolvePath(dotted: string): PathResolution {
   // OTTL's context-qualified form (`span.attributes`) means the same as the bare one.
-  const name = dotted.startsWith('span.') ? dotted.slice(5) : dotted;
-  if (Object.hasOwn(PATHS, name)) return name as PathName;
-  return Object.hasOwn(ALIASES, name) ? ALIASES[name] : undefined;
-}
-
-/** `value`: any value; `pattern`/`text`: a string literal; `sized`: a value or `events`. */
-export type ParamKind = 'value' | 'sized' | 'pattern' | 'text';
-
-export interface FunctionInfo {
-  params: readonly ParamKind[];
-  returns: StaticType;
-}
-
-export const FUNCTIONS: Record<FunctionName, FunctionInfo> = {
-  IsMatch: { params: ['value', 'pattern'], returns: 'bool' },
-  HasPrefix: { params: ['value', 'text'], returns: 'bool' },
-  HasSuffix: { params: ['value', 'text'], returns: 'bool' },
-  Len: { params: ['sized'], returns: 'int' },
-  Int: { params: ['value'], returns: 'int' },
-  Double: { params: ['value'], returns: 'float' },
-  String: { params: ['value'], returns: 'string' },
-  IsString: { params: ['value'], returns: 'bool' },
-  HasEvent: { params: ['text'], returns: 'bool' },
-};
-
-export function isFunctionName(name: string): name is FunctionName {
-  return Object.hasOwn(FUNCTIONS, name);
+  let name = dotted.startsWith('span.') ? dotted.slice(5) : dotted;
+  if (name.startsWith('scope.') || name === 'scope') name = 'instrumentation_scope' + name.slice(5);
+  if (Object.hasOwn(PATHS, name)) return { path: name as PathName };
+  if (Object.hasOwn(NOT_KEPT, name)) return { refused: NOT_KEPT[name] };
+  const first = name.split('.')[0];
+  if (Object.hasOwn(OTHER_CONTEXTS, first)) return { refused: OTHER_CONTEXTS[first] };
+  return undefined;
 }
 
 export const ENUMS: Record<string, number> = {
@@ -84,26 +113,3 @@ export const ENUMS: Record<string, number> = {
   STATUS_CODE_OK: StatusCode.OK,
   STATUS_CODE_ERROR: StatusCode.ERROR,
 };
-
-/** The static type of a value; Int/Double/String/Len may still yield nil at run time. */
-export function staticType(v: ValueExpr): StaticType {
-  switch (v.type) {
-    case 'literal':
-      switch (v.kind) {
-        case 'string':
-          return 'string';
-        case 'float':
-          return 'float';
-        case 'bool':
-          return 'bool';
-        case 'nil':
-          return 'nil';
-        default:
-          return 'int';
-      }
-    case 'path':
-      return PATHS[v.path].type;
-    case 'call':
-      return FUNCTIONS[v.name].returns;
-  }
-}

@@ -1,204 +1,136 @@
-import { FLIPPED, type BoolExpr, type CompareOp, type LiteralExpr, type PathExpr, type ValueExpr } from './ast.js';
-import { Params, enumNumberSql, storedEnumName } from './sql-params.js';
-import { compileSqlCall, type SqlValue, type Typed } from './sql-functions.js';
+import type { BoolExpr, CompareOp, ValueExpr } from './ast.js';
+import { compareSql, type SqlBool } from './sql-compare.js';
+import { orErr, type SqlContext, type SqlValue } from './sql-model.js';
+import { Params, storedEnumName } from './sql-params.js';
+import { valueSql } from './sql-values.js';
 
 /**
- * AST -> ClickHouse WHERE clause over `otel_traces`. Stored attributes are strings, so an
- * attribute is read as whatever the other side of the comparison is: a number next to a
- * number literal (toInt64OrNull/toFloat64OrNull), text next to a string. Every boolean
- * fragment is non-NULL (0/1) so that NOT behaves like the closure's `!`.
+ * AST -> ClickHouse WHERE clause over `otel_traces`. Rows where OTTL would return an error
+ * are left out (an error anywhere makes the whole condition false, as in the collector).
+ * A part SQL cannot express exactly (a converter such as ToSnakeCase) turns the result into
+ * a coarse prefilter: `exact` is false, and the caller must check each row it reads with the
+ * compiled closure (over `reviveStored(span)`).
  */
 export interface SqlWhere {
   sql: string;
   /** Bound values for `query_params`, all as text. */
   params: Record<string, string>;
-}
-
-export function compileSql(expr: BoolExpr, options: { paramPrefix?: string } = {}): SqlWhere {
-  const params = new Params(options.paramPrefix ?? 'p');
-  return { sql: boolSql(expr, params), params: params.values };
-}
-
-function boolSql(expr: BoolExpr, params: Params): string {
-  switch (expr.type) {
-    case 'and':
-    case 'or':
-      return `(${expr.operands.map((e) => boolSql(e, params)).join(expr.type === 'and' ? ' AND ' : ' OR ')})`;
-    case 'not':
-      return `(NOT ${boolSql(expr.operand, params)})`;
-    case 'bare': {
-      const v = valueSql(expr.value, params);
-      if (v.t === 'dyn') return `(${v.has} AND ${v.str} = 'true')`;
-      return v.t === 'bool' ? v.sql : '0';
-    }
-    case 'compare':
-      return compareSql(expr.left, expr.op, expr.right, params);
-  }
-}
-
-export function valueSql(v: ValueExpr, params: Params): SqlValue {
-  switch (v.type) {
-    case 'literal':
-      return literalSql(v, params);
-    case 'path':
-      return pathSql(v, params);
-    case 'call':
-      return compileSqlCall(v, (arg) => valueSql(arg, params), params);
-  }
-}
-
-function literalSql(l: LiteralExpr, params: Params): SqlValue {
-  switch (l.kind) {
-    case 'nil':
-      return { t: 'nil' };
-    case 'string':
-      return typed('string', params.bind('String', l.value));
-    case 'bool':
-      return typed('bool', params.bind('Bool', l.value));
-    case 'float':
-      return typed('float', params.bind('Float64', l.value));
-    default:
-      return typed('int', params.bind('Int64', l.value));
-  }
-}
-
-const COLUMNS: Record<string, string> = {
-  name: 'SpanName',
-  'status.message': 'StatusMessage',
-  'instrumentation_scope.name': 'ScopeName',
-  'instrumentation_scope.version': 'ScopeVersion',
-  trace_id: 'TraceId',
-  span_id: 'SpanId',
-  parent_span_id: 'ParentSpanId',
-  trace_state: 'TraceState',
-};
-
-function pathSql(p: PathExpr, params: Params): SqlValue {
-  switch (p.path) {
-    case 'attributes':
-    case 'resource.attributes': {
-      const map = p.path === 'attributes' ? 'SpanAttributes' : 'ResourceAttributes';
-      const key = params.bind('String', p.key ?? '');
-      return { t: 'dyn', str: `${map}[${key}]`, has: `mapContains(${map}, ${key})` };
-    }
-    case 'kind':
-    case 'status.code':
-      return typed('int', enumNumberSql(p.path));
-    case 'duration':
-      return typed('int', 'Duration');
-    case 'start_time':
-      return typed('int', 'toUnixTimestamp64Nano(Timestamp)');
-    case 'end_time':
-      return typed('int', '(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration))');
-    case 'events':
-      return { t: 'events' };
-    default:
-      return typed('string', COLUMNS[p.path]);
-  }
-}
-
-function typed(t: Typed['t'], sql: string, nullable = false): Typed {
-  return { t, sql, nullable };
-}
-
-const NIL_EQUAL: Record<CompareOp, string> = { '==': '1', '<=': '1', '>=': '1', '!=': '0', '<': '0', '>': '0' };
-
-/** OTTL's answer for an invalid comparison (types differ, nil against a value). */
-function invalid(op: CompareOp): string {
-  return op === '!=' ? '1' : '0';
-}
-
-function rank(v: SqlValue): number {
-  return v.t === 'dyn' ? 0 : v.t === 'nil' ? 2 : 1;
-}
-
-function compareSql(leftExpr: ValueExpr, opIn: CompareOp, rightExpr: ValueExpr, params: Params): string {
-  const fast = enumEquality(leftExpr, opIn, rightExpr, params) ?? enumEquality(rightExpr, opIn, leftExpr, params);
-  if (fast) return fast;
-  let a = valueSql(leftExpr, params);
-  let b = valueSql(rightExpr, params);
-  let op = opIn;
-  if (rank(a) > rank(b)) [a, b, op] = [b, a, FLIPPED[op]];
-  if (b.t === 'nil') {
-    if (a.t === 'nil') return NIL_EQUAL[op];
-    if (op === '<' || op === '>') return '0';
-    const test = nilTest(a) ?? { nil: '0', present: '1' };
-    return op === '!=' ? test.present : test.nil;
-  }
-  if (a.t === 'events' || b.t === 'events' || a.t === 'nil') return invalid(op);
-  if (a.t === 'dyn') {
-    if (b.t === 'dyn') return nilSafe(op, nilTest(a), nilTest(b), dynVsDyn(a.str, op, b.str));
-    return nilSafe(op, nilTest(a), nilTest(b), dynVsTyped(a.str, op, b));
-  }
-  if (b.t === 'dyn') throw new Error('unreachable: operands are ordered');
-  const numeric = (t: string) => t === 'int' || t === 'float';
-  const comparable = a.t === b.t || (numeric(a.t) && numeric(b.t));
-  const core = comparable ? `(${a.sql} ${sqlOp(op)} ${b.sql})` : invalid(op);
-  return nilSafe(op, nilTest(a), nilTest(b), core);
-}
-
-interface NilTest {
-  nil: string;
-  present: string;
-}
-
-function nilTest(v: SqlValue): NilTest | undefined {
-  if (v.t === 'dyn') return { nil: `(NOT ${v.has})`, present: v.has };
-  if (v.t === 'nil' || v.t === 'events' || !v.nullable) return undefined;
-  return { nil: `isNull(${v.sql})`, present: `isNotNull(${v.sql})` };
+  /** False when `sql` selects a superset: rows must be rechecked with `match` (see README). */
+  exact: boolean;
 }
 
 /**
- * Combines "either side may be nil" with the comparison of two present values, as a plain
- * AND/OR so that ClickHouse can still use the map key/value indexes.
+ * A part of the condition. Exact parts carry `val` (0/1) and `err` (where OTTL fails while
+ * evaluating it, `and`/`or` short-circuiting as the collector does); parts holding something
+ * SQL cannot compute carry `t` and `f`: supersets of the rows where the part is true and
+ * where it is false, so a `not` above them still gives a superset.
  */
-function nilSafe(op: CompareOp, a: NilTest | undefined, b: NilTest | undefined, core: string): string {
-  if (!a && !b) return core;
-  const terms: string[] = [];
-  if (a && b && NIL_EQUAL[op] === '1') terms.push(`(${a.nil} AND ${b.nil})`);
-  if (invalid(op) === '1') {
-    if (a) terms.push(b ? `(${a.nil} AND ${b.present})` : a.nil);
-    if (b) terms.push(a ? `(${a.present} AND ${b.nil})` : b.nil);
+interface Part {
+  exact: boolean;
+  val: string;
+  err?: string;
+  t: string;
+  f: string;
+}
+
+/** Beyond this many characters a part is left to the closure: a hostile nesting must not blow up. */
+const MAX_PART = 120_000;
+const UNKNOWN: Part = { exact: false, val: '', t: '1', f: '1' };
+
+export function compileSql(expr: BoolExpr, options: { paramPrefix?: string } = {}): SqlWhere {
+  const params = new Params(options.paramPrefix ?? 'p');
+  const ctx: SqlContext = {
+    params,
+    value: (v) => valueSql(v, ctx),
+    compare: (a, op, b) => boolOf(compareSql(a, op, b)),
+  };
+  const root = part(expr, ctx);
+  return { sql: trueOf(root), params: params.values, exact: root.exact };
+}
+
+function exact(val: string, err?: string): Part {
+  return val.length + (err?.length ?? 0) > MAX_PART ? UNKNOWN : { exact: true, val, err, t: '', f: '' };
+}
+
+function inexact(t: string, f: string): Part {
+  return t.length + f.length > MAX_PART ? UNKNOWN : { exact: false, val: '', t, f };
+}
+
+function trueOf(p: Part): string {
+  if (!p.exact) return p.t;
+  return p.err ? `(${p.val} AND NOT ${p.err})` : p.val;
+}
+
+function falseOf(p: Part): string {
+  if (!p.exact) return p.f;
+  return p.err ? `((NOT ${p.val}) AND NOT ${p.err})` : `(NOT ${p.val})`;
+}
+
+function part(expr: BoolExpr, ctx: SqlContext): Part {
+  switch (expr.type) {
+    case 'and':
+      return expr.operands.map((o) => part(o, ctx)).reduce(and);
+    case 'or':
+      return expr.operands.map((o) => part(o, ctx)).reduce(or);
+    case 'not': {
+      const p = part(expr.operand, ctx);
+      return p.exact ? exact(`(NOT ${p.val})`, p.err) : inexact(p.f, p.t);
+    }
+    case 'bare':
+      return bare(ctx.value(expr.value), expr.value.type === 'path');
+    case 'compare': {
+      const fast = enumEquality(expr.left, expr.op, expr.right, ctx) ?? enumEquality(expr.right, expr.op, expr.left, ctx);
+      if (fast) return exact(fast);
+      return atom(compareSql(ctx.value(expr.left), expr.op, ctx.value(expr.right)));
+    }
   }
-  const present = [a?.present, b?.present].filter((p): p is string => p !== undefined);
-  terms.push(`(${[...present, core].join(' AND ')})`);
-  return terms.length === 1 ? terms[0] : `(${terms.join(' OR ')})`;
 }
 
-function dynVsTyped(s: string, op: CompareOp, b: Typed): string {
-  const o = sqlOp(op);
-  switch (b.t) {
-    case 'string':
-      return `(${s} ${o} ${b.sql})`;
-    case 'int':
-      return `coalesce(toInt64OrNull(${s}) ${o} ${b.sql}, toFloat64OrNull(${s}) ${o} ${b.sql}, ${invalid(op)})`;
-    case 'float':
-      return `coalesce(toFloat64OrNull(${s}) ${o} ${b.sql}, ${invalid(op)})`;
-    case 'bool':
-      return `coalesce(multiIf(${s} = 'true', true, ${s} = 'false', false, NULL) ${o} ${b.sql}, ${invalid(op)})`;
+function and(a: Part, b: Part): Part {
+  if (a.exact && b.exact) return exact(`(${a.val} AND ${b.val})`, orErr(a.err, b.err && `(${a.val} AND ${b.err})`));
+  return inexact(`(${trueOf(a)} AND ${trueOf(b)})`, `(${falseOf(a)} OR (${trueOf(a)} AND ${falseOf(b)}))`);
+}
+
+function or(a: Part, b: Part): Part {
+  if (a.exact && b.exact) return exact(`(${a.val} OR ${b.val})`, orErr(a.err, b.err && `((NOT ${a.val}) AND ${b.err})`));
+  return inexact(`(${trueOf(a)} OR (${falseOf(a)} AND ${trueOf(b)}))`, `(${falseOf(a)} AND ${falseOf(b)})`);
+}
+
+function atom(b: SqlBool | undefined): Part {
+  return b ? exact(b.val, b.err) : UNKNOWN;
+}
+
+/** A value standing alone: a boolean (an error when a converter returns anything else); spansift's bare path is true only when it is `true`. */
+function bare(v: SqlValue, isPath: boolean): Part {
+  switch (v.k) {
+    case 'dyn': {
+      const isTrue = `(${v.has} AND ${v.json ? `JSONType(${v.json}) = 'Bool' AND ` : ''}${v.str} = 'true')`;
+      if (isPath) return atom({ val: isTrue, err: v.err });
+      const notBool = v.json ? `NOT (${v.has} AND JSONType(${v.json}) = 'Bool')` : `NOT (${v.has} AND ${v.str} IN ('true', 'false'))`;
+      return atom({ val: isTrue, err: orErr(v.err, notBool) });
+    }
+    case 'typed':
+      if (v.t !== 'bool') return atom({ val: '0', err: isPath ? v.err : '1' });
+      if (!v.nullable) return atom({ val: `(${v.sql})`, err: v.err });
+      return atom({ val: `coalesce(${v.sql}, 0)`, err: isPath ? v.err : orErr(v.err, `isNull(${v.sql})`) });
+    case 'nil':
+      return atom({ val: '0', err: isPath ? v.err : '1' });
+    default:
+      return UNKNOWN;
   }
-}
-
-function dynVsDyn(a: string, op: CompareOp, b: string): string {
-  const o = sqlOp(op);
-  if (op === '==' || op === '!=') return `(${a} ${o} ${b})`;
-  const na = `toFloat64OrNull(${a})`;
-  const nb = `toFloat64OrNull(${b})`;
-  return `multiIf(isNotNull(${na}) AND isNotNull(${nb}), ${na} ${o} ${nb}, isNotNull(${na}) OR isNotNull(${nb}), 0, ${a} ${o} ${b})`;
-}
-
-function sqlOp(op: CompareOp): string {
-  return op === '==' ? '=' : op;
 }
 
 /** `kind == SPAN_KIND_SERVER` as `SpanKind = 'Server'`, which LowCardinality and indexes like. */
-function enumEquality(left: ValueExpr, op: CompareOp, right: ValueExpr, params: Params): string | undefined {
+function enumEquality(left: ValueExpr, op: CompareOp, right: ValueExpr, ctx: SqlContext): string | undefined {
   if (op !== '==' && op !== '!=') return undefined;
   if (left.type !== 'path' || (left.path !== 'kind' && left.path !== 'status.code')) return undefined;
-  if (right.type !== 'literal' || !(right.kind === 'int' || right.kind === 'enum' || right.kind === 'float')) {
-    return undefined;
-  }
+  if (right.type !== 'literal' || !(right.kind === 'int' || right.kind === 'enum' || right.kind === 'float')) return undefined;
   if (typeof right.value !== 'number' || !Number.isInteger(right.value)) return undefined;
   const column = left.path === 'kind' ? 'SpanKind' : 'StatusCode';
-  return `(${column} ${sqlOp(op)} ${params.bind('String', storedEnumName(left.path, right.value))})`;
+  return `(${column} ${op === '==' ? '=' : '!='} ${ctx.params.bind('String', storedEnumName(left.path, right.value))})`;
+}
+
+function boolOf(b: SqlBool | undefined): string | undefined {
+  if (!b) return undefined;
+  return b.err ? `(${b.val} AND NOT ${b.err})` : b.val;
 }

@@ -10,6 +10,7 @@ export type ConditionErrorCode =
   | 'bad_escape'
   | 'bad_number'
   | 'bad_duration'
+  | 'bad_bytes'
   | 'unexpected_token'
   | 'trailing_input'
   | 'unknown_path'
@@ -19,6 +20,8 @@ export type ConditionErrorCode =
   | 'bad_argument'
   | 'bad_regex'
   | 'type_error'
+  | 'not_span'
+  | 'unsupported'
   | 'too_deep';
 
 export class ConditionError extends Error {

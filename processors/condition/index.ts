@@ -1,5 +1,5 @@
 import type { Span } from '../../collector/model/span.js';
-import type { BoolExpr, LiteralExpr, ValueExpr } from './ast.js';
+import { conditionValues, type BoolExpr, type LiteralExpr } from './ast.js';
 import { compileClosure } from './compile-closure.js';
 import { compileSql, type SqlWhere } from './compile-sql.js';
 import { parseCondition } from './parser.js';
@@ -41,36 +41,18 @@ export function compileCondition(text: string, options: CompileOptions = {}): Co
 
 export function literalsOf(ast: BoolExpr): LiteralExpr[] {
   const out: LiteralExpr[] = [];
-  const value = (v: ValueExpr): void => {
-    if (v.type === 'literal') out.push(v);
-    else if (v.type === 'call') v.args.forEach(value);
-  };
-  const walk = (e: BoolExpr): void => {
-    switch (e.type) {
-      case 'and':
-      case 'or':
-        e.operands.forEach(walk);
-        return;
-      case 'not':
-        walk(e.operand);
-        return;
-      case 'bare':
-        value(e.value);
-        return;
-      case 'compare':
-        value(e.left);
-        value(e.right);
-    }
-  };
-  walk(ast);
-  return out;
+  for (const v of conditionValues(ast)) if (v.type === 'literal' && v.end > v.start) out.push(v);
+  return out.sort((a, b) => a.start - b.start);
 }
 
-export type { BoolExpr, CompareOp, FunctionName, Literal, LiteralExpr, PathName, ValueExpr } from './ast.js';
+export type { BoolExpr, CompareOp, Literal, LiteralExpr, PathName, ValueExpr } from './ast.js';
 export { ConditionError, type ConditionErrorCode } from './errors.js';
 export { parseCondition } from './parser.js';
 export { tokenize, type Token } from './lexer.js';
 export { compileClosure, type Predicate } from './compile-closure.js';
 export { compileSql, type SqlWhere } from './compile-sql.js';
 export { requiredEqualities, pathValue, pathReader, type RequiredEquality } from './required.js';
+export { ottlExtensions, type Extension } from './extensions.js';
+export { reviveStored } from './stored.js';
+export { searchWhere } from './search.js';
 export type { Value } from './values.js';

@@ -5,8 +5,8 @@ import { ConditionError, describeText } from './errors.js';
  * become bigint beyond 2^53 (the same rule the span decoder uses for attribute values, so
  * `===`/Map lookups between the two agree). Like OTTL, integers must fit an int64.
  */
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
 
 export function normalizeInt(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
@@ -18,12 +18,14 @@ export function fitsInt64(v: bigint): boolean {
 
 export interface NumberToken {
   kind: 'int' | 'float';
+  /** Ints as bigint (the sign is applied by the parser), floats as numbers. */
   value: number | bigint;
   end: number;
 }
 
-export function readNumber(source: string, start: number): NumberToken {
-  const m = /^[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?/.exec(source.slice(start, start + 400));
+/** An unsigned number: `12`, `1.5`, `.5`, `1e3`; the parser checks an int's range once the sign is known. */
+export function readUnsigned(source: string, start: number): NumberToken {
+  const m = /^(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?/.exec(source.slice(start, start + 400));
   if (!m) throw new ConditionError('bad_number', 'malformed number', source, start);
   const text = m[0];
   const end = start + text.length;
@@ -35,10 +37,10 @@ export function readNumber(source: string, start: number): NumberToken {
     return { kind: 'float', value, end };
   }
   const big = BigInt(text);
-  if (!fitsInt64(big)) {
+  if (big > INT64_MAX + 1n) {
     throw new ConditionError('bad_number', `integer ${describeText(text)} does not fit in 64 bits`, source, start);
   }
-  return { kind: 'int', value: normalizeInt(big), end };
+  return { kind: 'int', value: big, end };
 }
 
 /** Longest units first so that `ms` is not read as `m` followed by junk. */
@@ -53,45 +55,56 @@ const UNITS: ReadonlyArray<readonly [string, bigint]> = [
   ['h', 3_600_000_000_000n],
 ];
 
+export type DurationResult = { ok: true; value: bigint; end: number } | { ok: false; reason: string; at: number };
+
 /**
- * Go `time.ParseDuration` syntax without the spaces: `500ms`, `1.5s`, `1h30m`, `-250us`.
- * The value is in nanoseconds, truncated like Go does for fractions below 1ns.
+ * Go `time.ParseDuration` syntax from `start` on (sign included): `500ms`, `1.5s`, `1h30m`,
+ * `-250us`, and `0` alone. Fractions below 1ns are truncated as Go does; a value beyond
+ * int64 nanoseconds is an error, as in Go. `whole` demands that the text ends there.
  */
-export function readDuration(source: string, start: number): { value: number | bigint; end: number } {
+export function parseGoDuration(text: string, start = 0, whole = true): DurationResult {
   let i = start;
   let negative = false;
-  if (source[i] === '-' || source[i] === '+') {
-    negative = source[i] === '-';
+  if (text[i] === '-' || text[i] === '+') {
+    negative = text[i] === '-';
     i++;
   }
+  if (text.slice(i) === '0' && whole) return { ok: true, value: 0n, end: i + 1 };
   let total = 0n;
   let parts = 0;
   let unitAt = i;
   for (;;) {
-    const m = /^(\d*)(?:\.(\d+))?/.exec(source.slice(i, i + 64));
-    const whole = m?.[1] ?? '';
+    const m = /^(\d*)(?:\.(\d*))?/.exec(text.slice(i, i + 64));
+    const whole_ = m?.[1] ?? '';
     const frac = m?.[2] ?? '';
-    if (whole === '' && frac === '') break;
+    if (whole_ === '' && frac === '') break;
     const numEnd = i + (m?.[0].length ?? 0);
-    const unit = UNITS.find(([u]) => source.startsWith(u, numEnd));
+    const unit = UNITS.find(([u]) => text.startsWith(u, numEnd));
     if (!unit) {
-      const shown = /^[A-Za-z_\u00b5\u03bc]+/.exec(source.slice(numEnd))?.[0] ?? source[numEnd] ?? '';
+      const shown = /^[A-Za-z_\u00b5\u03bc]+/.exec(text.slice(numEnd))?.[0] ?? text[numEnd] ?? '';
       const what = shown ? `unknown duration unit ${describeText(shown)}` : 'missing duration unit';
-      throw new ConditionError('bad_duration', `${what}; use ns, us, ms, s, m or h`, source, numEnd);
+      return { ok: false, reason: `${what}; use ns, us, ms, s, m or h`, at: numEnd };
     }
     const [u, ns] = unit;
-    total += BigInt(whole || '0') * ns;
+    total += BigInt(whole_ || '0') * ns;
     if (frac) total += (BigInt(frac) * ns) / 10n ** BigInt(frac.length);
     unitAt = numEnd;
     i = numEnd + u.length;
     parts++;
   }
-  if (parts === 0) throw new ConditionError('bad_duration', 'malformed duration', source, start);
-  if (i < source.length && /[A-Za-z_0-9.]/.test(source[i])) {
-    const shown = /^[A-Za-z_0-9.\u00b5\u03bc]+/.exec(source.slice(unitAt))?.[0] ?? '';
-    throw new ConditionError('bad_duration', `unknown duration unit ${describeText(shown)}`, source, unitAt);
+  if (parts === 0) return { ok: false, reason: 'malformed duration', at: start };
+  if (whole ? i < text.length : i < text.length && /[A-Za-z_0-9.]/.test(text[i])) {
+    const shown = /^[A-Za-z_0-9.\u00b5\u03bc]+/.exec(text.slice(unitAt))?.[0] ?? text.slice(i, i + 1);
+    return { ok: false, reason: `unknown duration unit ${describeText(shown)}`, at: unitAt };
   }
   const value = negative ? -total : total;
-  if (!fitsInt64(value)) throw new ConditionError('bad_duration', 'duration does not fit in 64 bits', source, start);
-  return { value: normalizeInt(value), end: i };
+  if (!fitsInt64(value)) return { ok: false, reason: 'duration does not fit in 64 bits', at: start };
+  return { ok: true, value, end: i };
+}
+
+/** A duration literal in a condition (`5s`); unsigned, since the parser applies signs. */
+export function readDuration(source: string, start: number): { value: bigint; end: number } {
+  const d = parseGoDuration(source, start, false);
+  if (!d.ok) throw new ConditionError('bad_duration', d.reason, source, d.at);
+  return { value: d.value, end: d.end };
 }

@@ -1,58 +1,56 @@
-/**
- * IsMatch patterns are RE2 (Go in the collector, ClickHouse's `match` here) but run as
- * JS RegExp on live spans. We accept the common subset: a leading RE2 flag group such as
- * `(?i)` becomes a JS flag, and JS-only features (lookaround, backreferences) are
- * rejected so a rule can never match live spans differently from stored ones.
- */
-export type RegexResult = { ok: true; regex: RegExp } | { ok: false; reason: string; at: number };
+import { RE2JS, RE2JSException, RE2JSSyntaxException } from 're2js';
+import { plainRegExp } from './regex-plain.js';
 
-const RE2_FLAGS = /^\(\?([imsU]+)\)/;
+/**
+ * IsMatch patterns are RE2, as in the collector (Go's regexp) and in ClickHouse's `match`,
+ * which search and backfill use. Live spans are matched with re2js, a JavaScript port of
+ * RE2: the same syntax (`(?i)` anywhere, `\pL`, `[[:alpha:]]`, `\Q..\E`, `(?P<n>..)`, no
+ * lookaround or backreferences) and, unlike V8's backtracking RegExp, time linear in the
+ * text, so a rule such as `(a+)+$` cannot stall the process on a hostile span.
+ *
+ * ClickHouse compiles `match` patterns with RE2's `dot_nl` on (`.` also matches `\n`;
+ * `(?-s)` turns it off), so live patterns are compiled with DOTALL to give the same answers.
+ * Plain patterns (literals, anchors, no quantifiers) run as V8 RegExp: see regex-plain.ts.
+ */
+export interface Pattern {
+  test(text: string): boolean;
+}
+
+export type RegexResult = { ok: true; regex: Pattern } | { ok: false; reason: string; at: number };
+
+/** What re2js prefixes to the pattern it reports for DOTALL. */
+const DOTALL_PREFIX = '(?s)';
 
 export function compileRegex(pattern: string): RegexResult {
-  let body = pattern;
-  let flags = 'u';
-  const lead = RE2_FLAGS.exec(pattern);
-  if (lead) {
-    if (lead[1].includes('U')) return { ok: false, reason: "the RE2 flag 'U' is not supported", at: 0 };
-    for (const f of new Set(lead[1])) flags += f;
-    body = pattern.slice(lead[0].length);
-  }
-  const bad = findJsOnlySyntax(body);
-  if (bad) return { ok: false, reason: bad.reason, at: bad.at + (pattern.length - body.length) };
   try {
-    return { ok: true, regex: new RegExp(body, flags) };
+    const re2 = RE2JS.compile(pattern, RE2JS.DOTALL);
+    // Compiled by re2js first, so that RE2 alone decides what is valid.
+    return { ok: true, regex: plainRegExp(pattern) ?? re2 };
   } catch (e) {
-    // Unicode mode refuses escapes RE2 takes as literals (`\-`, `\_`); only then go without it.
-    try {
-      return { ok: true, regex: new RegExp(body, flags.replace('u', '')) };
-    } catch {
-      const msg = e instanceof Error ? e.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '') : String(e);
-      return { ok: false, reason: msg, at: 0 };
-    }
+    if (e instanceof RE2JSSyntaxException) return syntaxError(pattern, e);
+    // Not a syntax error: the compiler's own limits (RE2JSCompileException and the like).
+    if (e instanceof RE2JSException) return { ok: false, reason: e.message, at: 0 };
+    throw e;
   }
 }
 
-function findJsOnlySyntax(body: string): { reason: string; at: number } | undefined {
-  let inClass = false;
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c === '\\') {
-      const next = body[i + 1] ?? '';
-      if (!inClass && /[1-9]/.test(next)) return { reason: 'backreferences are not supported by RE2', at: i };
-      if (!inClass && next === 'k' && body[i + 2] === '<') {
-        return { reason: 'backreferences are not supported by RE2', at: i };
-      }
-      i++;
-    } else if (c === '[') {
-      inClass = true;
-    } else if (c === ']') {
-      inClass = false;
-    } else if (!inClass && c === '(' && body[i + 1] === '?') {
-      const rest = body.slice(i + 2, i + 4);
-      if (rest[0] === '=' || rest[0] === '!' || rest === '<=' || rest === '<!') {
-        return { reason: 'lookahead and lookbehind are not supported by RE2', at: i };
-      }
-    }
-  }
-  return undefined;
+/**
+ * RE2's message names the fragment at fault (`invalid escape sequence: \8`) but not where it
+ * is; the fragment's first place in the pattern is a good pointer, else the pattern's start.
+ */
+function syntaxError(pattern: string, e: RE2JSSyntaxException): RegexResult {
+  let fragment = e.input ?? '';
+  if (fragment.startsWith(DOTALL_PREFIX) && !pattern.startsWith(DOTALL_PREFIX)) fragment = fragment.slice(DOTALL_PREFIX.length);
+  const found = fragment === '' || fragment === pattern ? -1 : pattern.indexOf(fragment);
+  const shown = fragment.length > 40 ? fragment.slice(0, 37) + '...' : fragment;
+  const reason = fragment === '' || fragment === pattern ? e.error : `${e.error}: \`${shown}\``;
+  const explained = UNSUPPORTED.find(([test]) => test.test(fragment));
+  return { ok: false, reason: explained ? explained[1] : reason, at: Math.max(0, found) };
 }
+
+/** JS and PCRE habits that RE2 refuses, said the way their users think of them. */
+const UNSUPPORTED: Array<[RegExp, string]> = [
+  [/^\(\?<?[=!]/, 'lookahead and lookbehind are not supported by RE2'],
+  [/^\\[1-9k]/, 'backreferences are not supported by RE2'],
+  [/^\\C$/, 'RE2 matches single bytes with \\C, which spansift does not support'],
+];

@@ -1,17 +1,21 @@
 /**
  * What every API route module shares: an OpenAPIHono router whose one validation hook
- * turns a failed zod parse into a FieldError (400 naming the field), and the schemas of
- * answers that many routes give. The OpenAPI document at /api/openapi.json is generated
- * from the same schemas that validate requests.
+ * turns a failed zod parse into a FieldError (400 naming the field) and limits the depth of
+ * JSON bodies (json-limits.ts), and the schemas of answers that many routes give. The
+ * OpenAPI document at /api/openapi.json is generated from the same schemas that validate
+ * requests.
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../auth/middleware.js';
 import { fromZod } from './errors.js';
+import { checkJsonBody } from './json-limits.js';
 
 export function apiRouter(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw fromZod(result.error);
+      // What zod accepted may hold free-form values (`z.unknown()`) of any depth.
+      if (result.target === 'json') checkJsonBody(result.data);
     },
   });
 }

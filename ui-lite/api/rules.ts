@@ -6,6 +6,8 @@ import { backfill } from '../../labeling/queues/backfill.js';
 import { requireAdmin } from '../auth/middleware.js';
 import { apiRouter, body, errors, json } from './openapi.js';
 import { parseTimeParam } from './time.js';
+import { regexRefusal } from './regex-refusal.js';
+import { compileCondition } from '../../processors/condition/index.js';
 
 const admin = requireAdmin;
 
@@ -48,7 +50,13 @@ export function rulesRoutes(d: { traces: TraceStore; queues: QueueStore; config:
     const nowNs = BigInt(Date.now()) * 1_000_000n;
     const sinceNs = parseTimeParam('since', b.since, nowNs);
     const untilNs = parseTimeParam('until', b.until, nowNs + 1n);
-    const result = await backfill(d.config(), c.req.valid('param').name, { sinceNs, untilNs }, d, b.dry_run);
+    const config = d.config();
+    const name = c.req.valid('param').name;
+    const result = await backfill(config, name, { sinceNs, untilNs }, d, b.dry_run).catch((e: unknown) => {
+      // The rule's condition compiled live, but ClickHouse may still refuse one of its regexes.
+      const rule = config.rules.find((x) => x.name === name);
+      throw (rule && regexRefusal(e, 'name', compileCondition(rule.when), `rule "${name}": when`)) ?? e;
+    });
     return c.json(
       { rule: result.rule, matched: result.matched, enqueued: result.enqueued, ...(result.wouldEnqueue !== undefined ? { would_enqueue: result.wouldEnqueue } : {}), dry_run: result.dryRun },
       200,

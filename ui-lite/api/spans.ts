@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { TraceStore } from '../../collector/storage/traces.js';
 import { FieldError } from '../../collector/errors.js';
-import { compileCondition, ConditionError } from '../../processors/condition/index.js';
+import { compileCondition, ConditionError, searchWhere, type CompiledCondition } from '../../processors/condition/index.js';
 import { requireAdmin } from '../auth/middleware.js';
 import { apiRouter, errors, json } from './openapi.js';
 import { parseTimeParam } from './time.js';
+import { regexRefusal } from './regex-refusal.js';
 
 const MAX_LIMIT = 1000;
 
@@ -32,10 +33,10 @@ export function spansRoutes(traces: TraceStore) {
   const r = apiRouter();
   r.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    let where;
+    let condition: CompiledCondition | undefined;
     if (q.where !== undefined && q.where.trim() !== '') {
       try {
-        where = compileCondition(q.where).sql;
+        condition = compileCondition(q.where);
       } catch (e) {
         if (!(e instanceof ConditionError)) throw e;
         throw new FieldError('where', `where: ${e.message}`, { extra: { position: { line: e.line, column: e.column, offset: e.offset } } });
@@ -44,7 +45,9 @@ export function spansRoutes(traces: TraceStore) {
     const nowNs = BigInt(Date.now()) * 1_000_000n;
     const since = parseTimeParam('since', q.since, nowNs - 86_400_000_000_000n);
     const until = parseTimeParam('until', q.until, nowNs + 60_000_000_000n);
-    const spans = await traces.search(where, since, until, q.limit);
+    const spans = await traces.search(condition && searchWhere(condition), since, until, q.limit).catch((e: unknown) => {
+      throw (condition && regexRefusal(e, 'where', condition)) ?? e;
+    });
     return c.json({ spans, since: since.toString(), until: until.toString(), limit: q.limit }, 200);
   });
   return r;

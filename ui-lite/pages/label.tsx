@@ -3,6 +3,7 @@
  * page script (static/label.js) adds the keyboard, autosaves drafts, submits and moves on,
  * and keeps the lease while the page is open; everything it needs is in data attributes.
  */
+import { reviewOf } from '../../labeling/review/review.js';
 import type { LabelSpec, QueueSpec } from '../../config/queues.js';
 import type { LabelsView } from '../../labeling/desk.js';
 import type { StoredItem } from '../../labeling/queues/store.js';
@@ -165,6 +166,35 @@ const KEYS: [string, string][] = [
   ['Esc', 'close'],
 ];
 
+function said(v: unknown): string {
+  return v === true ? 'yes' : v === false ? 'no' : String(v);
+}
+
+/** On a review item: why it was sent, in words (who said what). */
+function ReviewNote(props: { metadata: unknown }) {
+  const r = reviewOf(props.metadata);
+  if (!r || !Array.isArray(r.reasons) || r.reasons.length === 0) return null;
+  return (
+    <section class="review-note" aria-label="Why this item is here">
+      <h2>Why this came to you for review</h2>
+      <ul>
+        {r.reasons.map((x) =>
+          x.kind === 'labelers' ? (
+            <li>
+              The labelers did not agree on “{x.label}”: {Object.entries(x.values).map(([who, v]) => `${who} said ${said(v)}`).join(', ')}.
+            </li>
+          ) : (
+            <li>
+              The labelers and the automatic check “{x.score}” did not agree on “{x.label}”.
+            </li>
+          ),
+        )}
+      </ul>
+      <p class="help">Your answer is the one that counts.</p>
+    </section>
+  );
+}
+
 export function LabelView(p: LabelViewProps) {
   const data = (p.item.data ?? {}) as ItemData;
   const show = new Set(p.spec.show);
@@ -214,6 +244,7 @@ export function LabelView(p: LabelViewProps) {
             </button>
           </nav>
         </header>
+        <ReviewNote metadata={p.item.metadata} />
         {p.spec.instructions ? (
           <details class="instructions" open>
             <summary>Instructions</summary>

@@ -46,6 +46,8 @@ export function Layout(props: { ctx: PageContext; title: string; children?: Chil
                     <a href="/admin">Overview</a>
                     <a href="/admin/spans">Spans</a>
                     <a href="/admin/rules">Rules</a>
+                    <a href="/admin/actions">Actions</a>
+                    <a href="/admin/evaluations">Evaluations</a>
                   </>
                 ) : null}
               </>

@@ -15,6 +15,9 @@ import type { LabelDesk } from '../../labeling/desk.js';
 import type { QueueStore } from '../../labeling/queues/store.js';
 import type { Router } from '../../labeling/queues/router.js';
 import type { RoutingCounters } from '../../labeling/queues/router.js';
+import type { DeliveryStore } from '../../labeling/actions/store.js';
+import type { EvaluationStore } from '../../labeling/evaluations/store.js';
+import type { ActionRunner } from '../../labeling/actions/runner.js';
 import { mayUseQueue, type Caller, type Callers } from '../auth/callers.js';
 import { SESSION_COOKIE, sameToken, sessionCaller, type AppEnv } from '../auth/middleware.js';
 import type { SignInDeps } from '../auth/sign-in.js';
@@ -23,7 +26,8 @@ import { LabelView, NothingLeft } from './label.js';
 import { Layout, Notice, type PageContext } from './layout.js';
 import { QueueList } from './queues.js';
 import { signInPages, signOutPage } from './sign-in.js';
-import { adminPages } from './admin/routes.js';
+import { adminOnly, adminPages } from './admin/routes.js';
+import { PROJECT_ID } from '../api/laminar.js';
 
 export interface PageDeps extends SignInDeps {
   desk: LabelDesk;
@@ -33,6 +37,9 @@ export interface PageDeps extends SignInDeps {
   config: () => Config;
   counters?: RoutingCounters;
   assets?: Assets;
+  deliveries: DeliveryStore;
+  runner: ActionRunner;
+  evaluations: EvaluationStore;
 }
 
 export const CSP = {
@@ -85,6 +92,7 @@ export function pageRoutes(d: PageDeps): Hono<PageEnv> {
   r.use('/queues/*', needSession);
   r.use('/admin', needSession);
   r.use('/admin/*', needSession);
+  r.use('/project/*', needSession);
 
   r.route('/', signOutPage(d));
   r.get('/', (c) => c.redirect(c.get('caller').role === 'admin' ? '/admin' : '/queues', 303));
@@ -141,6 +149,8 @@ export function pageRoutes(d: PageDeps): Hono<PageEnv> {
   });
 
   r.route('/admin', adminPages(d));
+  // The page address Laminar's SDK prints after a run (with frontendPort set to this port).
+  r.get(`/project/${PROJECT_ID}/evaluations/:id`, adminOnly, (c) => c.redirect(`/admin/evaluations/${encodeURIComponent(c.req.param('id'))}`, 302));
   return r;
 }
 

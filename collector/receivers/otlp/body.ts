@@ -1,12 +1,15 @@
 /**
  * Reads an HTTP request body within a size limit and undoes its Content-Encoding.
  * The limit counts decompressed bytes; inflating stops as soon as it is passed, so a
- * small gzip bomb costs no more memory than the limit.
+ * small gzip bomb costs no more memory than the limit. Bytes count against the in-flight
+ * limit as they arrive, never as declared: a client that declares 20 MiB and sends one byte
+ * holds one byte.
  */
 import type { IncomingMessage } from 'node:http';
-import { gunzip, inflate, brotliDecompress, constants as zc } from 'node:zlib';
+import { gunzip, inflate, brotliDecompress } from 'node:zlib';
 import { promisify } from 'node:util';
 import { SpansiftError } from '../../errors.js';
+import type { Admission } from '../../admission.js';
 
 const gunzipP = promisify(gunzip);
 const inflateP = promisify(inflate);
@@ -16,8 +19,16 @@ export function tooLarge(limit: number): SpansiftError {
   return new SpansiftError('BODY_TOO_LARGE', `request body is larger than ${limit} bytes (receivers.otlp.http.max_request_body_size)`);
 }
 
-/** Reads the raw (possibly compressed) body; rejects as soon as it passes `limit` bytes. */
-export function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** The bytes a request holds in the admission; the caller releases them when it is answered. */
+export interface Held {
+  bytes: number;
+}
+
+/**
+ * Reads the raw (possibly compressed) body, taking each chunk's bytes from `admission` into
+ * `held`; rejects as soon as it passes `limit` bytes or does not fit in flight.
+ */
+export function readRaw(req: IncomingMessage, limit: number, admission: Admission, held: Held): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -25,12 +36,16 @@ export function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       if (failed) return;
       size += chunk.length;
-      if (size > limit) {
+      try {
+        if (size > limit) throw tooLarge(limit);
+        admission.takeBytes(chunk.length, held.bytes);
+      } catch (e) {
         failed = true;
         req.pause();
-        reject(tooLarge(limit));
+        reject(e);
         return;
       }
+      held.bytes += chunk.length;
       chunks.push(chunk);
     });
     req.on('end', () => {
@@ -60,7 +75,8 @@ export async function decodeContent(raw: Buffer, encoding: string | undefined, l
     let out: Buffer;
     if (enc === 'gzip' || enc === 'x-gzip') out = await gunzipP(raw, opts);
     else if (enc === 'deflate') out = await inflateP(raw, opts);
-    else if (enc === 'br') out = await brotliP(raw, { maxOutputLength: limit + 1, params: { [zc.BROTLI_PARAM_SIZE_HINT]: 0 } });
+    // BROTLI_PARAM_* are encoder parameters: a decoder given one fails to initialise.
+    else if (enc === 'br') out = await brotliP(raw, opts);
     else throw new SpansiftError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding "${enc}" is not supported (use gzip, deflate, br or none)`);
     if (out.length > limit) throw tooLarge(limit);
     return out;

@@ -3,9 +3,11 @@
  * lowerCamelCase keys (proto names accepted too), hex ids, 64-bit integers as strings or
  * numbers, enums as integers or names, unknown keys ignored, absent or null = default.
  */
-import type { AttrValue, Attributes, DecodedExport, Resource, Scope, Span, SpanEvent, SpanLink } from '../../model/span.js';
+import type { AttrValue, Attributes, Resource, Scope, Span, SpanEvent, SpanLink } from '../../model/span.js';
 import { DecodeError } from './decode-error.js';
+import { DEFAULT_SPAN_LIMITS, Dropped, timeProblem, truncateString, type SpanLimits } from './limits.js';
 import {
+  type DecodedRequest,
   MAX_VALUE_DEPTH,
   RejectTally,
   ZERO_SPAN_ID,
@@ -22,6 +24,7 @@ import {
   JsonPath,
   get,
   isObject,
+  mayHaveLoneSurrogates,
   readArray,
   readBase64,
   readBool,
@@ -50,12 +53,22 @@ const STATUS_CODE_NAMES: Readonly<Record<string, number>> = {
 };
 const HEX_RE = /^(?:[0-9a-f]{2})*$/;
 
-export function decodeJson(input: string | Uint8Array): DecodedExport {
+/** The path of the walk (formatted only on error) and the span limits it applies. */
+class Walk extends JsonPath {
+  readonly dropped = new Dropped();
+  constructor(readonly limits: SpanLimits) {
+    super();
+  }
+}
+
+export function decodeJson(input: string | Uint8Array, limits: SpanLimits = DEFAULT_SPAN_LIMITS): DecodedRequest {
   let text = typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const spans: Span[] = [];
-  const tally = new RejectTally();
+  const path = new Walk(limits);
+  const tally = new RejectTally(path.dropped);
   if (text.trim() === '') return tally.result(spans);
+  path.mayHaveLoneSurrogates = mayHaveLoneSurrogates(text, typeof input !== 'string');
   let root: unknown;
   try {
     root = JSON.parse(text);
@@ -63,7 +76,6 @@ export function decodeJson(input: string | Uint8Array): DecodedExport {
     throw new DecodeError(`invalid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   if (!isObject(root)) throw new DecodeError('request: expected a JSON object');
-  const path = new JsonPath();
   const list = readArray(get(root, 'resourceSpans', 'resource_spans'), path, 'resourceSpans');
   path.parts.push('resourceSpans');
   for (let i = 0; i < list.length; i++) {
@@ -76,17 +88,17 @@ export function decodeJson(input: string | Uint8Array): DecodedExport {
 }
 
 /** An element of a repeated message field: null there is an error in the protobuf JSON mapping. */
-function element(v: unknown, path: JsonPath): JsonObject {
+function element(v: unknown, path: Walk): JsonObject {
   if (!isObject(v)) path.fail('', 'expected an object');
   return v;
 }
 
-function decodeResourceSpans(o: JsonObject, path: JsonPath, out: Span[], tally: RejectTally): void {
+function decodeResourceSpans(o: JsonObject, path: Walk, out: Span[], tally: RejectTally): void {
   const resource = newResource();
   const res = readObject(o.resource, path, 'resource');
   if (res !== undefined) {
     path.parts.push('resource');
-    decodeAttributes(res.attributes, path, resource.attributes, 0);
+    decodeAttributes(res.attributes, path, resource.attributes, 0, path.limits.maxAttributes);
     path.parts.pop();
   }
   resource.schemaUrl = readString(get(o, 'schemaUrl', 'schema_url'), path, 'schemaUrl');
@@ -101,14 +113,14 @@ function decodeResourceSpans(o: JsonObject, path: JsonPath, out: Span[], tally: 
   path.parts.pop();
 }
 
-function decodeScopeSpans(o: JsonObject, path: JsonPath, resource: Resource, out: Span[], tally: RejectTally): void {
+function decodeScopeSpans(o: JsonObject, path: Walk, resource: Resource, out: Span[], tally: RejectTally): void {
   const scope = newScope();
   const s = readObject(o.scope, path, 'scope');
   if (s !== undefined) {
     path.parts.push('scope');
     scope.name = readString(s.name, path, 'name');
     scope.version = readString(s.version, path, 'version');
-    decodeAttributes(s.attributes, path, scope.attributes, 0);
+    decodeAttributes(s.attributes, path, scope.attributes, 0, path.limits.maxAttributes);
     path.parts.pop();
   }
   const list = readArray(o.spans, path, 'spans');
@@ -123,7 +135,7 @@ function decodeScopeSpans(o: JsonObject, path: JsonPath, resource: Resource, out
 }
 
 /** Returns null (and tallies the reason) for a span whose ids are invalid. */
-function decodeSpan(o: JsonObject, path: JsonPath, resource: Resource, scope: Scope, tally: RejectTally): Span | null {
+function decodeSpan(o: JsonObject, path: Walk, resource: Resource, scope: Scope, tally: RejectTally): Span | null {
   const span = newSpan(resource, scope);
   span.traceId = readHexId(get(o, 'traceId', 'trace_id'), path, 'traceId');
   span.spanId = readHexId(get(o, 'spanId', 'span_id'), path, 'spanId');
@@ -134,23 +146,33 @@ function decodeSpan(o: JsonObject, path: JsonPath, resource: Resource, scope: Sc
   span.kind = readEnum(o.kind, SPAN_KIND_NAMES, path, 'kind');
   span.startTimeUnixNano = readUint64(get(o, 'startTimeUnixNano', 'start_time_unix_nano'), path, 'startTimeUnixNano');
   span.endTimeUnixNano = readUint64(get(o, 'endTimeUnixNano', 'end_time_unix_nano'), path, 'endTimeUnixNano');
-  decodeAttributes(o.attributes, path, span.attributes, 0);
-  let problem = idProblem('trace_id', span.traceId, 16, ZERO_TRACE_ID) ?? idProblem('span_id', span.spanId, 8, ZERO_SPAN_ID);
+  const { limits, dropped } = path;
+  decodeAttributes(o.attributes, path, span.attributes, 0, limits.maxAttributes);
+  let problem =
+    idProblem('trace_id', span.traceId, 16, ZERO_TRACE_ID) ??
+    idProblem('span_id', span.spanId, 8, ZERO_SPAN_ID) ??
+    timeProblem('start_time_unix_nano', span.startTimeUnixNano) ??
+    timeProblem('end_time_unix_nano', span.endTimeUnixNano);
   if (span.parentSpanId === ZERO_SPAN_ID) span.parentSpanId = '';
   else if (span.parentSpanId !== '') problem ??= idProblem('parent_span_id', span.parentSpanId, 8, ZERO_SPAN_ID);
 
+  // Events and links beyond the limits are dropped unread (JSON.parse has built them already).
   const events = readArray(o.events, path, 'events');
+  dropped.events += Math.max(0, events.length - limits.maxEvents);
   path.parts.push('events');
-  for (let i = 0; i < events.length; i++) {
+  for (let i = 0; i < events.length && i < limits.maxEvents; i++) {
     path.parts.push(i);
-    span.events.push(decodeEvent(element(events[i], path), path));
+    const event = decodeEvent(element(events[i], path), path);
+    problem ??= timeProblem('event time_unix_nano', event.timeUnixNano);
+    span.events.push(event);
     path.parts.pop();
   }
   path.parts.pop();
 
   const links = readArray(o.links, path, 'links');
+  dropped.links += Math.max(0, links.length - limits.maxLinks);
   path.parts.push('links');
-  for (let i = 0; i < links.length; i++) {
+  for (let i = 0; i < links.length && i < limits.maxLinks; i++) {
     path.parts.push(i);
     const l = element(links[i], path);
     const link: SpanLink = {
@@ -159,7 +181,7 @@ function decodeSpan(o: JsonObject, path: JsonPath, resource: Resource, scope: Sc
       traceState: readString(get(l, 'traceState', 'trace_state'), path, 'traceState'),
       attributes: {},
     };
-    decodeAttributes(l.attributes, path, link.attributes, 0);
+    decodeAttributes(l.attributes, path, link.attributes, 0, limits.maxAttributesPerLink);
     readUint32(l.flags, path, 'flags');
     problem ??=
       idProblem('link trace_id', link.traceId, 16, ZERO_TRACE_ID) ?? idProblem('link span_id', link.spanId, 8, ZERO_SPAN_ID);
@@ -185,22 +207,26 @@ function idProblem(field: string, hex: string, bytes: number, zero: string): str
   return requiredIdProblem(field, hex, bytes, zero);
 }
 
-function decodeEvent(o: JsonObject, path: JsonPath): SpanEvent {
+function decodeEvent(o: JsonObject, path: Walk): SpanEvent {
   const event: SpanEvent = {
     timeUnixNano: readUint64(get(o, 'timeUnixNano', 'time_unix_nano'), path, 'timeUnixNano'),
     name: readString(o.name, path, 'name'),
     attributes: {},
   };
-  decodeAttributes(o.attributes, path, event.attributes, 0);
+  decodeAttributes(o.attributes, path, event.attributes, 0, path.limits.maxAttributesPerEvent);
   return event;
 }
 
-/** A repeated KeyValue field into `target`; the last of duplicate keys wins. */
-function decodeAttributes(v: unknown, path: JsonPath, target: Attributes, depth: number): void {
+/**
+ * A repeated KeyValue field into `target`, its first `max` entries (the rest is counted as
+ * dropped); the last of duplicate keys wins.
+ */
+function decodeAttributes(v: unknown, path: Walk, target: Attributes, depth: number, max: number): void {
   const list = readArray(v, path, depth === 0 ? 'attributes' : 'values');
   if (list.length === 0) return;
+  path.dropped.attributes += Math.max(0, list.length - max);
   path.parts.push(depth === 0 ? 'attributes' : 'values');
-  for (let i = 0; i < list.length; i++) {
+  for (let i = 0; i < list.length && i < max; i++) {
     path.parts.push(i);
     const kv = element(list[i], path);
     const key = readString(kv.key, path, 'key');
@@ -217,10 +243,10 @@ function decodeAttributes(v: unknown, path: JsonPath, target: Attributes, depth:
   path.parts.pop();
 }
 
-function decodeAnyValue(o: JsonObject, path: JsonPath, depth: number): AttrValue {
+function decodeAnyValue(o: JsonObject, path: Walk, depth: number): AttrValue {
   if (depth >= MAX_VALUE_DEPTH) path.fail('', `AnyValue nested deeper than ${MAX_VALUE_DEPTH} levels`);
   let v: unknown;
-  if ((v = get(o, 'stringValue', 'string_value')) != null) return readString(v, path, 'stringValue');
+  if ((v = get(o, 'stringValue', 'string_value')) != null) return truncateString(readString(v, path, 'stringValue'), path.limits.maxValueLength, path.dropped);
   if ((v = get(o, 'intValue', 'int_value')) != null) return readInt64(v, path, 'intValue');
   if ((v = get(o, 'boolValue', 'bool_value')) != null) return readBool(v, path, 'boolValue');
   if ((v = get(o, 'doubleValue', 'double_value')) != null) return readDouble(v, path, 'doubleValue');
@@ -241,7 +267,8 @@ function decodeAnyValue(o: JsonObject, path: JsonPath, depth: number): AttrValue
   if ((v = get(o, 'kvlistValue', 'kvlist_value')) != null) {
     path.parts.push('kvlistValue');
     const map: Attributes = {};
-    decodeAttributes(element(v, path).values, path, map, depth + 1);
+    // A map value is bounded as an attribute list is: a million keys cost the same either way.
+    decodeAttributes(element(v, path).values, path, map, depth + 1, path.limits.maxAttributes);
     path.parts.pop();
     return map;
   }

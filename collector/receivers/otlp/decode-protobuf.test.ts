@@ -2,6 +2,7 @@ import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { ExportTraceServiceRequest } from '../../../proto/otlp.js';
 import { DecodeError, decodeProtobuf } from './decode.js';
+import { Dropped } from './limits.js';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
 const id = (hex: string): Buffer => Buffer.from(hex, 'hex');
@@ -36,7 +37,7 @@ describe('decodeProtobuf', () => {
                 name: 'op',
                 kind: 5,
                 startTimeUnixNano: '1544712660000000000',
-                endTimeUnixNano: '18446744073709551615',
+                endTimeUnixNano: '9223372036854775807',
                 attributes: [kv('k', { stringValue: 'v' })],
                 droppedAttributesCount: 3,
                 events: [{ timeUnixNano: '9007199254740993', name: 'ev', attributes: [kv('e', { intValue: 7 })] }],
@@ -64,7 +65,7 @@ describe('decodeProtobuf', () => {
       status: { code: 2, message: 'boom' },
     });
     expect(s.startTimeUnixNano).toBe(1544712660000000000n);
-    expect(s.endTimeUnixNano).toBe(18446744073709551615n);
+    expect(s.endTimeUnixNano).toBe(9223372036854775807n);
     expect(s.events).toStrictEqual([{ timeUnixNano: 9007199254740993n, name: 'ev', attributes: { e: 7 } }]);
     expect(s.links).toStrictEqual([
       { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceState: 'x=y', attributes: { l: 0.5 } },
@@ -236,7 +237,7 @@ describe('decodeProtobuf', () => {
   });
 
   it('decodes an empty body to zero spans and a non-string service.name to ""', () => {
-    expect(decodeProtobuf(new Uint8Array(0))).toStrictEqual({ spans: [], rejected: 0, rejectReason: '' });
+    expect(decodeProtobuf(new Uint8Array(0))).toStrictEqual({ spans: [], rejected: 0, rejectReason: '', dropped: new Dropped() });
     const out = decodeProtobuf(oneSpan(validIds, [kv('service.name', { intValue: 3 })]));
     expect(out.spans[0].resource.serviceName).toBe('');
   });

@@ -12,9 +12,10 @@
  * messages merged, every read bounded by the enclosing message's length.
  */
 import protobuf from 'protobufjs';
-import type { DecodedExport, Resource, Scope, Span, SpanEvent, SpanLink } from '../../model/span.js';
+import type { Resource, Scope, Span, SpanEvent, SpanLink } from '../../model/span.js';
 import { DecodeError } from './decode-error.js';
 import {
+  type DecodedRequest,
   RejectTally,
   ZERO_SPAN_ID,
   ZERO_TRACE_ID,
@@ -24,26 +25,63 @@ import {
   newScope,
   newSpan,
 } from './decode-shared.js';
+import { DEFAULT_SPAN_LIMITS, Dropped, timeProblem, type SpanLimits } from './limits.js';
 import { decodeKeyValue, enter, readFixed64, readId } from './wire.js';
 
 type Reader = protobuf.Reader;
 
-/** Where the walker is, for the message of a DecodeError; plain counters cost nothing. */
+/** Where the walker is (for the message of a DecodeError; plain counters cost nothing) and what it applies. */
 interface Cursor {
   /** 0: request, 1: in a ResourceSpans, 2: in a ScopeSpans, 3: in a Span. */
   depth: number;
   resource: number;
   scope: number;
   span: number;
+  limits: SpanLimits;
+  dropped: Dropped;
+  /** The reader position at which the clock is read next, and the time to pause at (see walk). */
+  checkAt: number;
+  pauseAt: number;
 }
 
-export function decodeProtobuf(buf: Uint8Array): DecodedExport {
+/** How often (bytes) the walker reads the clock, and how long it runs before it pauses. */
+const CHECK_BYTES = 64 * 1024;
+const SLICE_MS = 10;
+
+/**
+ * Strings come from the native utf8Slice of protobufjs's BufferReader, which turns invalid
+ * UTF-8 (an encoded lone surrogate included) into U+FFFD: protobuf text is always valid.
+ */
+export function decodeProtobuf(buf: Uint8Array, limits: SpanLimits = DEFAULT_SPAN_LIMITS): DecodedRequest {
+  const walker = walk(buf, limits, Infinity);
+  for (;;) {
+    const step = walker.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same, pausing for the event loop every SLICE_MS of work. A 20 MiB request of millions
+ * of small attributes takes seconds to decode (V8 interns every distinct key, about 0.5 µs
+ * each); in slices, other clients' requests and /healthz are answered meanwhile.
+ */
+export async function decodeProtobufAsync(buf: Uint8Array, limits: SpanLimits = DEFAULT_SPAN_LIMITS): Promise<DecodedRequest> {
+  const walker = walk(buf, limits, performance.now() + SLICE_MS);
+  for (;;) {
+    const step = walker.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    step.value.pauseAt = performance.now() + SLICE_MS;
+  }
+}
+
+/** The walk of a request; it yields its cursor when past `pauseAt`, between spans. */
+function* walk(buf: Uint8Array, limits: SpanLimits, pauseAt: number): Generator<Cursor, DecodedRequest> {
   const bytes = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  // A Buffer gets protobufjs's BufferReader, whose strings come from the native utf8Slice.
   const r = protobuf.Reader.create(bytes);
-  const at: Cursor = { depth: 0, resource: -1, scope: -1, span: -1 };
+  const at: Cursor = { depth: 0, resource: -1, scope: -1, span: -1, limits, dropped: new Dropped(), checkAt: CHECK_BYTES, pauseAt };
   const spans: Span[] = [];
-  const tally = new RejectTally();
+  const tally = new RejectTally(at.dropped);
   try {
     while (r.pos < r.len) {
       const tag = r.uint32();
@@ -52,7 +90,7 @@ export function decodeProtobuf(buf: Uint8Array): DecodedExport {
         at.scope = -1;
         at.depth = 1;
         const outer = enter(r);
-        decodeResourceSpans(r, spans, tally, at);
+        yield* decodeResourceSpans(r, spans, tally, at);
         at.depth = 0;
         r.len = outer;
       } else {
@@ -74,15 +112,16 @@ function where(at: Cursor): string {
   return s;
 }
 
-function decodeResourceSpans(r: Reader, out: Span[], tally: RejectTally, at: Cursor): void {
+function* decodeResourceSpans(r: Reader, out: Span[], tally: RejectTally, at: Cursor): Generator<Cursor, void> {
   const resource = newResource();
+  let attrs = 0;
   while (r.pos < r.len) {
     const tag = r.uint32();
     if (tag === 10) {
       const outer = enter(r);
       while (r.pos < r.len) {
         const t = r.uint32();
-        if (t === 10) decodeKeyValue(r, resource.attributes, 0);
+        if (t === 10) attrs = keyValue(r, resource.attributes, attrs, at.limits.maxAttributes, at);
         else r.skipType(t & 7, 0, t >>> 3);
       }
       r.len = outer;
@@ -91,7 +130,7 @@ function decodeResourceSpans(r: Reader, out: Span[], tally: RejectTally, at: Cur
       at.span = -1;
       at.depth = 2;
       const outer = enter(r);
-      decodeScopeSpans(r, resource, out, tally, at);
+      yield* decodeScopeSpans(r, resource, out, tally, at);
       at.depth = 1;
       r.len = outer;
     } else if (tag === 26) {
@@ -103,7 +142,7 @@ function decodeResourceSpans(r: Reader, out: Span[], tally: RejectTally, at: Cur
   finishResource(resource);
 }
 
-function decodeScopeSpans(r: Reader, resource: Resource, out: Span[], tally: RejectTally, at: Cursor): void {
+function* decodeScopeSpans(r: Reader, resource: Resource, out: Span[], tally: RejectTally, at: Cursor): Generator<Cursor, void> {
   // Created up front: spans may precede the scope field on the wire and must share this object.
   const scope = newScope();
   while (r.pos < r.len) {
@@ -112,13 +151,18 @@ function decodeScopeSpans(r: Reader, resource: Resource, out: Span[], tally: Rej
       at.span++;
       at.depth = 3;
       const outer = enter(r);
-      const span = decodeSpan(r, resource, scope, tally);
+      const span = decodeSpan(r, resource, scope, tally, at);
       at.depth = 2;
       r.len = outer;
       if (span !== null) out.push(span);
+      // The clock is read every CHECK_BYTES only: reading it per span would cost about 1%.
+      if (r.pos >= at.checkAt) {
+        at.checkAt = r.pos + CHECK_BYTES;
+        if (performance.now() >= at.pauseAt) yield at;
+      }
     } else if (tag === 10) {
       const outer = enter(r);
-      decodeScope(r, scope);
+      decodeScope(r, scope, at);
       r.len = outer;
     } else {
       r.skipType(tag & 7, 0, tag >>> 3);
@@ -126,20 +170,37 @@ function decodeScopeSpans(r: Reader, resource: Resource, out: Span[], tally: Rej
   }
 }
 
-function decodeScope(r: Reader, scope: Scope): void {
+function decodeScope(r: Reader, scope: Scope, at: Cursor): void {
+  let attrs = 0;
   while (r.pos < r.len) {
     const tag = r.uint32();
     if (tag === 10) scope.name = r.string();
     else if (tag === 18) scope.version = r.string();
-    else if (tag === 26) decodeKeyValue(r, scope.attributes, 0);
+    else if (tag === 26) attrs = keyValue(r, scope.attributes, attrs, at.limits.maxAttributes, at);
     else r.skipType(tag & 7, 0, tag >>> 3);
   }
 }
 
+/**
+ * One KeyValue into `target` while it holds fewer than `max` (the count so far is `n`);
+ * beyond that it is skipped unread and counted. Returns the new count.
+ */
+function keyValue(r: Reader, target: Span['attributes'], n: number, max: number, at: Cursor): number {
+  if (n < max) {
+    decodeKeyValue(r, target, 0, at.limits, at.dropped);
+  } else {
+    r.skipType(2);
+    at.dropped.attributes++;
+  }
+  return n + 1;
+}
+
 /** Returns null (and tallies the reason) for a span whose ids are invalid. */
-function decodeSpan(r: Reader, resource: Resource, scope: Scope, tally: RejectTally): Span | null {
+function decodeSpan(r: Reader, resource: Resource, scope: Scope, tally: RejectTally, at: Cursor): Span | null {
   const span = newSpan(resource, scope);
+  const { limits, dropped } = at;
   let problem: string | null = null;
+  let attrs = 0;
   // A number is the wrong byte length seen (0 when absent), kept for the reject reason.
   let traceId: string | number = 0;
   let spanId: string | number = 0;
@@ -161,16 +222,28 @@ function decodeSpan(r: Reader, resource: Resource, scope: Scope, tally: RejectTa
       case 48: span.kind = r.int32(); break;
       case 57: span.startTimeUnixNano = readFixed64(r); break;
       case 65: span.endTimeUnixNano = readFixed64(r); break;
-      case 74: decodeKeyValue(r, span.attributes, 0); break;
+      case 74: attrs = keyValue(r, span.attributes, attrs, limits.maxAttributes, at); break;
       case 90: {
+        if (span.events.length >= limits.maxEvents) {
+          r.skipType(2);
+          dropped.events++;
+          break;
+        }
         const outer = enter(r);
-        span.events.push(decodeEvent(r));
+        const event = decodeEvent(r, at);
         r.len = outer;
+        problem ??= timeProblem('event time_unix_nano', event.timeUnixNano);
+        span.events.push(event);
         break;
       }
       case 106: {
+        if (span.links.length >= limits.maxLinks) {
+          r.skipType(2);
+          dropped.links++;
+          break;
+        }
         const outer = enter(r);
-        const link = decodeLink(r);
+        const link = decodeLink(r, at);
         r.len = outer;
         if (typeof link === 'string') problem ??= link;
         else span.links.push(link);
@@ -191,6 +264,7 @@ function decodeSpan(r: Reader, resource: Resource, scope: Scope, tally: RejectTa
   else if (traceId === ZERO_TRACE_ID) problem = 'trace_id must not be all zero';
   else if (typeof spanId === 'number') problem = idLengthProblem('span_id', 8, spanId);
   else if (spanId === ZERO_SPAN_ID) problem = 'span_id must not be all zero';
+  else problem = timeProblem('start_time_unix_nano', span.startTimeUnixNano) ?? timeProblem('end_time_unix_nano', span.endTimeUnixNano) ?? problem;
   if (problem === null) {
     span.traceId = traceId as string;
     span.spanId = spanId as string;
@@ -200,29 +274,31 @@ function decodeSpan(r: Reader, resource: Resource, scope: Scope, tally: RejectTa
   return null;
 }
 
-function decodeEvent(r: Reader): SpanEvent {
+function decodeEvent(r: Reader, at: Cursor): SpanEvent {
   const event: SpanEvent = { timeUnixNano: 0n, name: '', attributes: {} };
+  let attrs = 0;
   while (r.pos < r.len) {
     const tag = r.uint32();
     if (tag === 9) event.timeUnixNano = readFixed64(r);
     else if (tag === 18) event.name = r.string();
-    else if (tag === 26) decodeKeyValue(r, event.attributes, 0);
+    else if (tag === 26) attrs = keyValue(r, event.attributes, attrs, at.limits.maxAttributesPerEvent, at);
     else r.skipType(tag & 7, 0, tag >>> 3);
   }
   return event;
 }
 
 /** The link, or the reason it makes its span invalid. */
-function decodeLink(r: Reader): SpanLink | string {
+function decodeLink(r: Reader, at: Cursor): SpanLink | string {
   const link: SpanLink = { traceId: '', spanId: '', traceState: '', attributes: {} };
   let traceId: string | number = 0;
   let spanId: string | number = 0;
+  let attrs = 0;
   while (r.pos < r.len) {
     const tag = r.uint32();
     if (tag === 10) traceId = readId(r, 16);
     else if (tag === 18) spanId = readId(r, 8);
     else if (tag === 26) link.traceState = r.string();
-    else if (tag === 34) decodeKeyValue(r, link.attributes, 0);
+    else if (tag === 34) attrs = keyValue(r, link.attributes, attrs, at.limits.maxAttributesPerLink, at);
     else r.skipType(tag & 7, 0, tag >>> 3);
   }
   if (typeof traceId === 'number') return idLengthProblem('link trace_id', 16, traceId);

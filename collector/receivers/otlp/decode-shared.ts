@@ -4,6 +4,12 @@
  * and the tally of rejected spans.
  */
 import type { AttrValue, Attributes, DecodedExport, Resource, Scope, Span } from '../../model/span.js';
+import type { Dropped } from './limits.js';
+
+/** A decoded export and what the span limits took out of it (for the receivers' metrics). */
+export interface DecodedRequest extends DecodedExport {
+  dropped: Dropped;
+}
 
 /** Deeper AnyValue nesting than this is refused, so that hostile input cannot blow the stack. */
 export const MAX_VALUE_DEPTH = 64;
@@ -73,15 +79,17 @@ export class RejectTally {
   rejected = 0;
   private readonly reasons = new Map<string, number>();
 
+  constructor(private readonly dropped: Dropped) {}
+
   add(reason: string): void {
     this.rejected++;
     this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
   }
 
-  result(spans: Span[]): DecodedExport {
-    if (this.rejected === 0) return { spans, rejected: 0, rejectReason: '' };
+  result(spans: Span[]): DecodedRequest {
+    if (this.rejected === 0) return { spans, rejected: 0, rejectReason: '', dropped: this.dropped };
     const lines: string[] = [];
     for (const [reason, n] of this.reasons) lines.push(`${reason} (${n} span${n === 1 ? '' : 's'})`);
-    return { spans, rejected: this.rejected, rejectReason: lines.join('\n') };
+    return { spans, rejected: this.rejected, rejectReason: lines.join('\n'), dropped: this.dropped };
   }
 }

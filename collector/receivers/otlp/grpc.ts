@@ -3,11 +3,19 @@
  * @grpc/grpc-js. grpc-js handles compression (gzip, deflate) and the message size
  * limit; errors carry a google.rpc.Status (with RetryInfo when the client should retry)
  * in `grpc-status-details-bin`, as the OTLP spec asks.
+ *
+ * spansift listens itself and hands each connection to grpc-js (its connection injector),
+ * so that the connections can be capped as the HTTP receiver's are: grpc-js has no cap.
  */
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { Metadata, Server, ServerCredentials, status as GrpcStatus, type ServerUnaryCall, type sendUnaryData, type ServiceDefinition } from '@grpc/grpc-js';
 import { TRACE_EXPORT_METHOD_PATH } from '../../../proto/otlp.js';
-import { decodeProtobuf } from './decode.js';
+import { decodeProtobufAsync } from './decode.js';
 import { encodeExportResponse, encodeStatus } from './encode.js';
+import { ConnectionGate } from './connections.js';
+import { Activity } from './drain.js';
+import { DEFAULT_SPAN_LIMITS, type SpanLimits } from './limits.js';
+import { RequestReport } from './report.js';
 import { SpansiftError, toSpansiftError } from '../../errors.js';
 import type { TokenSet } from '../../auth.js';
 import type { Admission } from '../../admission.js';
@@ -19,6 +27,10 @@ export interface GrpcReceiverOptions {
   host: string;
   port: number;
   maxRecvBytes: number;
+  /** Connections at once, in total and per client address; 0: no limit. */
+  maxConnections?: number;
+  maxConnectionsPerAddress?: number;
+  limits?: SpanLimits;
   tokens: TokenSet;
   admission: Admission;
   pipeline: TracesConsumer;
@@ -43,8 +55,13 @@ export const traceService: ServiceDefinition = {
 
 export class GrpcReceiver {
   private server: Server | undefined;
+  private listener: NetServer | undefined;
+  readonly activity = new Activity();
+  private readonly report: RequestReport;
 
-  constructor(private readonly o: GrpcReceiverOptions) {}
+  constructor(private readonly o: GrpcReceiverOptions) {
+    this.report = new RequestReport('grpc', o.metrics, o.log);
+  }
 
   async start(): Promise<number> {
     const server = new Server({
@@ -54,46 +71,79 @@ export class GrpcReceiver {
     server.addService(traceService, {
       Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => void this.export(call, cb),
     });
-    const host = this.o.host.includes(':') ? `[${this.o.host}]` : this.o.host;
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${this.o.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+    const gate = new ConnectionGate(
+      {
+        maxConnections: this.o.maxConnections ?? 0,
+        maxPerAddress: this.o.maxConnectionsPerAddress ?? 0,
+        keys: { total: 'receivers.otlp.grpc.max_connections', perAddress: 'receivers.otlp.grpc.max_connections_per_address' },
+      },
+      'grpc',
+      this.report.refusals,
+      this.o.metrics,
     );
+    const listener = createServer((socket: Socket) => {
+      if (gate.admitted(socket)) injector.injectConnection(socket);
+    });
+    gate.attach(listener);
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(this.o.port, this.o.host, () => {
+        listener.off('error', reject);
+        resolve();
+      });
+    });
     this.server = server;
-    return port;
+    this.listener = listener;
+    const address = listener.address();
+    return typeof address === 'object' && address ? address.port : this.o.port;
   }
 
-  /** Stops taking calls and waits for those running to finish. */
+  /** Stops taking connections and calls, and waits for those running to finish. */
   async stop(): Promise<void> {
     const server = this.server;
-    if (!server) return;
+    const listener = this.listener;
+    if (!server || !listener) return;
     this.server = undefined;
+    this.listener = undefined;
+    const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
     await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    await closed;
+    this.report.close();
   }
 
   private async export(call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>): Promise<void> {
-    let reserved = 0;
+    this.activity.begin();
+    let held = 0;
+    let spans: number | undefined;
     try {
       const auth = call.metadata.get('authorization')[0];
       if (!this.o.tokens.allows(typeof auth === 'string' ? auth : auth?.toString())) {
         throw new SpansiftError('UNAUTHENTICATED', 'missing or invalid bearer token in the authorization metadata');
       }
       const body = call.request;
+      this.o.admission.admit(body.length);
       this.o.admission.takeBytes(body.length);
-      reserved = body.length;
-      const result = await this.o.pipeline.consume(decodeProtobuf(body), 'grpc');
+      held = body.length;
+      const decoded = await decodeProtobufAsync(body, this.o.limits ?? DEFAULT_SPAN_LIMITS);
+      spans = decoded.spans.length + decoded.rejected;
+      this.report.decoded(decoded);
+      const result = await this.o.pipeline.consume(decoded, 'grpc');
       const partial = result.rejected > 0 ? { rejected: result.rejected, message: result.message } : null;
       this.o.metrics?.requests.inc({ transport: 'grpc', outcome: partial ? 'partial' : 'success' });
       cb(null, Buffer.from(encodeExportResponse(partial, 'protobuf') as Uint8Array));
     } catch (e) {
       const err = toSpansiftError(e);
       this.o.metrics?.requests.inc({ transport: 'grpc', outcome: GrpcStatus[err.spec.grpc] ?? String(err.spec.grpc) });
+      this.report.failed(err, spans);
       if (err.code === 'INTERNAL') this.o.log?.error({ err: e }, 'export call failed');
       const retryMs = err.retryable ? (err.retryAfterMs ?? this.o.admission.retryAfterMs) : undefined;
       const metadata = new Metadata();
       metadata.set('grpc-status-details-bin', Buffer.from(encodeStatus(err.spec.grpc, err.message, 'protobuf', retryMs) as Uint8Array));
       cb({ code: err.spec.grpc, details: err.message, metadata });
     } finally {
-      if (reserved) this.o.admission.releaseBytes(reserved);
+      if (held) this.o.admission.releaseBytes(held);
+      this.activity.end();
     }
   }
 }

@@ -4,10 +4,14 @@
  * to turn a request away (auth, size, overload) before reading its body.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { decodeJson, decodeProtobuf } from './decode.js';
+import type { AddressInfo, Socket } from 'node:net';
+import { decodeJson, decodeProtobufAsync } from './decode.js';
 import { encodeExportResponse, encodeStatus } from './encode.js';
-import { decodeContent, readRaw, tooLarge } from './body.js';
+import { decodeContent, readRaw, tooLarge, type Held } from './body.js';
+import { ConnectionGate } from './connections.js';
+import { Activity } from './drain.js';
+import { DEFAULT_SPAN_LIMITS, type SpanLimits } from './limits.js';
+import { RequestReport } from './report.js';
 import { SpansiftError, retryAfterSeconds, toSpansiftError } from '../../errors.js';
 import type { TokenSet } from '../../auth.js';
 import type { Admission } from '../../admission.js';
@@ -21,6 +25,12 @@ export interface HttpReceiverOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
+  /** Longest a request may take to arrive, headers and body (receivers.otlp.http.read_timeout). */
+  readTimeoutMs?: number;
+  /** Connections at once, in total and per client address; 0: no limit. */
+  maxConnections?: number;
+  maxConnectionsPerAddress?: number;
+  limits?: SpanLimits;
   tokens: TokenSet;
   admission: Admission;
   pipeline: TracesConsumer;
@@ -38,14 +48,45 @@ const MEDIA_TYPE = { protobuf: 'application/x-protobuf', json: 'application/json
 
 export class HttpReceiver {
   private server: Server | undefined;
+  private draining = false;
+  readonly activity = new Activity();
+  private readonly report: RequestReport;
+  private readonly readTimeoutMs: number;
+  /** Sockets whose request body is being read by `handle` (a timeout there is its to account for). */
+  private readonly reading = new WeakSet<Socket>();
+  private readonly timedOut = new WeakSet<Socket>();
+  /** Sockets answered early whose unread body Node is discarding (no second answer on them). */
+  private readonly discarding = new WeakSet<Socket>();
 
-  constructor(private readonly o: HttpReceiverOptions) {}
+  constructor(private readonly o: HttpReceiverOptions) {
+    this.report = new RequestReport('http', o.metrics, o.log);
+    this.readTimeoutMs = o.readTimeoutMs ?? 10_000;
+  }
 
   async start(): Promise<AddressInfo> {
-    const server = createServer({ requestTimeout: 60_000, headersTimeout: 30_000, keepAliveTimeout: 65_000 }, (req, res) => {
-      void this.handle(req, res);
-    });
-    server.on('clientError', (_err, socket) => socket.destroy());
+    const t = this.readTimeoutMs;
+    const server = createServer(
+      {
+        // One bound for headers and body together. Node checks it every
+        // connectionsCheckingInterval, which is 30 s unless set: a fraction of the bound.
+        requestTimeout: t,
+        headersTimeout: t,
+        connectionsCheckingInterval: Math.max(100, Math.min(1000, t / 4)),
+        keepAliveTimeout: 65_000,
+      },
+      (req, res) => void this.handle(req, res),
+    );
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
+    new ConnectionGate(
+      {
+        maxConnections: this.o.maxConnections ?? 0,
+        maxPerAddress: this.o.maxConnectionsPerAddress ?? 0,
+        keys: { total: 'receivers.otlp.http.max_connections', perAddress: 'receivers.otlp.http.max_connections_per_address' },
+      },
+      'http',
+      this.report.refusals,
+      this.o.metrics,
+    ).attach(server);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -57,6 +98,11 @@ export class HttpReceiver {
     return server.address() as AddressInfo;
   }
 
+  /** From now on every answer closes its connection; the admission answers new exports 503. */
+  drain(): void {
+    this.draining = true;
+  }
+
   /** Stops accepting connections; requests already admitted finish and are answered. */
   async stop(): Promise<void> {
     const server = this.server;
@@ -66,12 +112,16 @@ export class HttpReceiver {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    this.report.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.activity.begin();
+    this.discarding.delete(req.socket);
     const path = (req.url ?? '/').split('?')[0];
     let format: Format = 'json';
-    let reserved = 0;
+    const held: Held = { bytes: 0 };
+    let spans: number | undefined;
     try {
       if (path !== '/v1/traces') throw new SpansiftError('NOT_FOUND', `no route ${path}; OTLP traces go to POST /v1/traces`);
       if (req.method !== 'POST') {
@@ -85,44 +135,80 @@ export class HttpReceiver {
       if (!this.o.tokens.allows(req.headers.authorization)) throw new SpansiftError('UNAUTHENTICATED', 'missing or invalid bearer token in the Authorization header');
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > this.o.maxBodyBytes) throw tooLarge(this.o.maxBodyBytes);
-      this.o.admission.takeBytes(declared);
-      reserved = declared;
-      const raw = await readRaw(req, this.o.maxBodyBytes);
+      this.o.admission.admit(declared);
+      this.reading.add(req.socket);
+      const raw = await readRaw(req, this.o.maxBodyBytes, this.o.admission, held);
+      this.reading.delete(req.socket);
       const body = await decodeContent(raw, req.headers['content-encoding'], this.o.maxBodyBytes);
-      if (body.length > reserved) {
-        this.o.admission.takeBytes(body.length - reserved);
-        reserved = body.length;
+      if (body.length > held.bytes) {
+        this.o.admission.takeBytes(body.length - held.bytes, held.bytes);
+        held.bytes = body.length;
       }
-      const decoded = format === 'protobuf' ? decodeProtobuf(body) : decodeJson(body);
+      const limits = this.o.limits ?? DEFAULT_SPAN_LIMITS;
+      const decoded = format === 'protobuf' ? await decodeProtobufAsync(body, limits) : decodeJson(body, limits);
+      spans = decoded.spans.length + decoded.rejected;
+      this.report.decoded(decoded);
       const result = await this.o.pipeline.consume(decoded, 'http');
       const partial = result.rejected > 0 ? { rejected: result.rejected, message: result.message } : null;
       this.o.metrics?.requests.inc({ transport: 'http', outcome: partial ? 'partial' : 'success' });
       this.send(res, 200, format, encodeExportResponse(partial, format));
     } catch (e) {
-      this.fail(res, format, e, req);
+      this.fail(res, format, e, req, spans);
     } finally {
-      if (reserved) this.o.admission.releaseBytes(reserved);
+      this.reading.delete(req.socket);
+      if (held.bytes) this.o.admission.releaseBytes(held.bytes);
+      this.activity.end();
     }
   }
 
-  private fail(res: ServerResponse, format: Format, e: unknown, req: IncomingMessage): void {
+  private fail(res: ServerResponse, format: Format, e: unknown, req: IncomingMessage, spans: number | undefined): void {
+    if (this.timedOut.has(req.socket)) {
+      // clientError answered 408 and closed the connection; this is what it cut short.
+      this.o.metrics?.requests.inc({ transport: 'http', outcome: '408' });
+      this.report.connectionError('read_timeout', this.timeoutMessage());
+      return;
+    }
     const err = toSpansiftError(e);
     this.o.metrics?.requests.inc({ transport: 'http', outcome: outcomeOf(err) });
+    this.report.failed(err, spans);
     if (err.code === 'INTERNAL') this.o.log?.error({ err: e }, 'export request failed');
     if (err.retryable) res.setHeader('Retry-After', retryAfterSeconds(err.retryAfterMs ?? this.o.admission.retryAfterMs));
-    // Node discards an unread body after the response, keeping the connection; a body over
-    // the limit is not worth reading, so that connection is closed instead.
-    const drop = !req.complete && err.code === 'BODY_TOO_LARGE';
+    // Node reads and discards an unread body after the answer (within the read timeout),
+    // keeping the connection, and the client reads the answer without a reset. A body over the
+    // limit, or one whose reading stopped midway, is not worth reading: that connection closes.
+    const drop = !req.complete && (err.code === 'BODY_TOO_LARGE' || req.readableFlowing === false);
     if (drop) res.setHeader('Connection', 'close');
+    else if (!req.complete) this.discarding.add(req.socket);
     this.send(res, err.spec.http, format, encodeStatus(err.spec.grpc, err.message, format, err.retryable ? (err.retryAfterMs ?? this.o.admission.retryAfterMs) : undefined));
     if (drop) res.once('finish', () => req.destroy());
   }
 
+  /**
+   * Errors of the connection rather than of a request: a malformed request, or one that did
+   * not arrive within the read timeout. Answered as Node answers them when no listener is
+   * set (400 or 408), then the connection is closed.
+   */
+  private clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    if (timeout && this.reading.has(socket)) this.timedOut.add(socket);
+    else if (timeout) this.report.connectionError('read_timeout', this.timeoutMessage());
+    else if (err.code !== 'ECONNRESET') this.report.connectionError('malformed', `a request that is not valid HTTP: ${err.message}`);
+    if (socket.writable && err.code !== 'ECONNRESET' && !this.discarding.has(socket)) {
+      socket.write(timeout ? 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    }
+    socket.destroy();
+  }
+
+  private timeoutMessage(): string {
+    return `the request did not arrive within receivers.otlp.http.read_timeout (${this.readTimeoutMs} ms)`;
+  }
+
   private send(res: ServerResponse, status: number, format: Format, body: Uint8Array | string): void {
     if (res.headersSent) return;
-    // Once stopping, close the connection with the answer: an idle keep-alive connection
-    // would otherwise hold the shutdown until keepAliveTimeout.
-    if (!this.server) res.setHeader('Connection', 'close');
+    // While draining or stopped, close the connection with the answer: the client opens its
+    // next one elsewhere (or after the restart), and an idle keep-alive connection would
+    // otherwise be reset when the port closes.
+    if (this.draining || !this.server) res.setHeader('Connection', 'close');
     res.statusCode = status;
     res.setHeader('Content-Type', MEDIA_TYPE[format]);
     res.setHeader('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);

@@ -8,6 +8,7 @@ import type { AttrValue, Attributes } from '../../model/span.js';
 import { DecodeError } from './decode-error.js';
 import { MAX_VALUE_DEPTH, setAttr } from './decode-shared.js';
 import { cachedKey } from './key-cache.js';
+import { truncateString, type Dropped, type SpanLimits } from './limits.js';
 
 type Reader = protobuf.Reader;
 
@@ -112,15 +113,19 @@ export function enter(r: Reader): number {
   return outer;
 }
 
-/** One KeyValue (length prefix not yet read) into `target`. */
-export function decodeKeyValue(r: Reader, target: Attributes, depth: number): void {
+/**
+ * One KeyValue (length prefix not yet read) into `target`. String values, also inside arrays
+ * and maps, are cut to `limits.maxValueLength` characters, and a map value keeps at most
+ * `limits.maxAttributes` entries; what is cut or left out is counted in `dropped`.
+ */
+export function decodeKeyValue(r: Reader, target: Attributes, depth: number, limits: SpanLimits, dropped: Dropped): void {
   const outer = enter(r);
   let key = '';
   let value: AttrValue = null;
   while (r.pos < r.len) {
     const tag = r.uint32();
     if (tag === 10) key = readKey(r);
-    else if (tag === 18) value = decodeAnyValue(r, depth);
+    else if (tag === 18) value = decodeAnyValue(r, depth, limits, dropped);
     else r.skipType(tag & 7, 0, tag >>> 3);
   }
   r.len = outer;
@@ -128,14 +133,14 @@ export function decodeKeyValue(r: Reader, target: Attributes, depth: number): vo
 }
 
 /** One AnyValue (length prefix not yet read); the last oneof member on the wire wins. */
-function decodeAnyValue(r: Reader, depth: number): AttrValue {
+function decodeAnyValue(r: Reader, depth: number, limits: SpanLimits, dropped: Dropped): AttrValue {
   if (depth >= MAX_VALUE_DEPTH) throw new DecodeError(`AnyValue nested deeper than ${MAX_VALUE_DEPTH} levels`);
   const outer = enter(r);
   let value: AttrValue = null;
   while (r.pos < r.len) {
     const tag = r.uint32();
     switch (tag) {
-      case 10: value = r.string(); break;
+      case 10: value = truncateString(r.string(), limits.maxValueLength, dropped); break;
       case 16: value = r.bool(); break;
       case 24: value = readInt64(r); break;
       case 33: value = r.double(); break;
@@ -144,7 +149,7 @@ function decodeAnyValue(r: Reader, depth: number): AttrValue {
         const inner = enter(r);
         while (r.pos < r.len) {
           const t = r.uint32();
-          if (t === 10) list.push(decodeAnyValue(r, depth + 1));
+          if (t === 10) list.push(decodeAnyValue(r, depth + 1, limits, dropped));
           else r.skipType(t & 7, 0, t >>> 3);
         }
         r.len = inner;
@@ -154,10 +159,17 @@ function decodeAnyValue(r: Reader, depth: number): AttrValue {
       case 50: {
         const map: Attributes = {};
         const inner = enter(r);
+        let n = 0;
         while (r.pos < r.len) {
           const t = r.uint32();
-          if (t === 10) decodeKeyValue(r, map, depth + 1);
-          else r.skipType(t & 7, 0, t >>> 3);
+          if (t !== 10) r.skipType(t & 7, 0, t >>> 3);
+          else if (n >= limits.maxAttributes) {
+            r.skipType(2);
+            dropped.attributes++;
+          } else {
+            n++;
+            decodeKeyValue(r, map, depth + 1, limits, dropped);
+          }
         }
         r.len = inner;
         value = map;

@@ -16,6 +16,9 @@ import { RulesPage } from './rules.js';
 import { compileWhere, readFilter, searchPage, timeRange } from './span-search.js';
 import { PAGE_SIZE, SpansPage } from './spans.js';
 import { TracePage } from './trace.js';
+import { ActionsPage } from './actions.js';
+import { ComparePage, EvaluationPage, EvaluationsPage } from './evaluations.js';
+import { compareEvaluations, evaluationReport } from '../../../labeling/evaluations/report.js';
 
 type PageEnv = AppEnv & { Variables: { ctx: PageContext & { caller: Caller } } };
 
@@ -70,6 +73,41 @@ export function adminPages(d: PageDeps): Hono<PageEnv> {
   r.get('/spans/added', (c) => c.html(<AddedPage ctx={c.get('ctx')} get={(k) => c.req.query(k)} />));
 
   r.get('/rules', (c) => c.html(<RulesPage ctx={c.get('ctx')} rules={d.config().rules} counters={d.counters?.rules} />));
+
+  r.get('/actions', async (c) => {
+    const [failed, pending, delivered] = await Promise.all([d.deliveries.list('failed', 200), d.deliveries.list('pending', 200), d.deliveries.list('delivered', 20)]);
+    return c.html(<ActionsPage ctx={c.get('ctx')} failed={failed} pending={pending} delivered={delivered} />);
+  });
+
+  r.get('/evaluations', async (c) => {
+    const list = await d.evaluations.list({ limit: 500 });
+    const counts = await d.evaluations.counts(list.map((e) => e.id));
+    return c.html(<EvaluationsPage ctx={c.get('ctx')} evaluations={list.map((e) => ({ ...e, datapoints: counts.get(e.id) ?? 0 }))} />);
+  });
+
+  r.get('/evaluations/compare', (c) => {
+    const ids = c.req.queries('id') ?? [];
+    if (ids.length !== 2) throw new FieldError('id', 'Choose exactly two evaluations of one group to compare.');
+    return c.redirect(`/admin/evaluations/${encodeURIComponent(ids[0])}/compare/${encodeURIComponent(ids[1])}`, 303);
+  });
+
+  r.get('/evaluations/:id', async (c) => {
+    const report = await evaluationReport(d.evaluations, d.config(), c.req.param('id'));
+    const others = (await d.evaluations.list({ group: report.evaluation.group, limit: 50 })).filter((e) => e.id !== report.evaluation.id);
+    return c.html(<EvaluationPage ctx={c.get('ctx')} report={report} onlyDisagreements={c.req.query('only') === 'disagreements'} page={Number.parseInt(c.req.query('page') ?? '1', 10) || 1} others={others} />);
+  });
+
+  r.get('/evaluations/:id/compare/:other', async (c) => {
+    const cmp = await compareEvaluations(d.evaluations, c.req.param('id'), c.req.param('other'));
+    return c.html(<ComparePage ctx={c.get('ctx')} c={cmp} />);
+  });
+
+  r.post('/actions/:id/retry', async (c) => {
+    const found = await d.deliveries.get(c.req.param('id'));
+    if (!found) throw new SpansiftError('NOT_FOUND', 'There is no such delivery.');
+    if (found.status !== 'delivered') await d.runner.retry(found);
+    return c.redirect('/admin/actions', 303);
+  });
 
   r.get('/traces/:traceId', async (c) => {
     const id = c.req.param('traceId');

@@ -7,8 +7,8 @@
  */
 import { FieldError } from '../../../collector/errors.js';
 import type { StoredSpan } from '../../../collector/storage/stored-span.js';
-import type { TraceStore } from '../../../collector/storage/traces.js';
-import { compileCondition, ConditionError, type SqlWhere } from '../../../processors/condition/index.js';
+import type { SpanWhere, TraceStore } from '../../../collector/storage/traces.js';
+import { compileCondition, ConditionError, searchWhere } from '../../../processors/condition/index.js';
 import { parseTimeParam } from '../../api/time.js';
 
 /** The filter as given: text fields as typed, `seen` from an "Older" link. */
@@ -51,12 +51,12 @@ export function filterQuery(f: Partial<SpanFilter>): string {
 }
 
 /** The condition compiled to SQL; undefined for an empty one. Throws ConditionError. */
-export function compileWhere(text: string): SqlWhere | undefined {
-  return text.trim() === '' ? undefined : compileCondition(text).sql;
+export function compileWhere(text: string): SpanWhere | undefined {
+  return text.trim() === '' ? undefined : searchWhere(compileCondition(text));
 }
 
 /** As compileWhere, but a bad condition is a 400 naming the field (for forms that were not typed here). */
-export function compileWhereField(text: string): SqlWhere | undefined {
+export function compileWhereField(text: string): SpanWhere | undefined {
   try {
     return compileWhere(text);
   } catch (e) {
@@ -74,7 +74,7 @@ export function timeRange(f: SpanFilter, nowMs = Date.now()): { sinceNs: bigint;
 }
 
 /** Up to `limit` spans from the cursor on, newest first, and the cursor of the page after (none when this was the last). */
-export async function searchPage(traces: TraceStore, where: SqlWhere | undefined, sinceNs: bigint, cursor: Cursor, limit: number): Promise<{ spans: StoredSpan[]; next?: Cursor }> {
+export async function searchPage(traces: TraceStore, where: SpanWhere | undefined, sinceNs: bigint, cursor: Cursor, limit: number): Promise<{ spans: StoredSpan[]; next?: Cursor }> {
   const skip = cursor.seen;
   const rows = await traces.search(where, sinceNs, skip > 0 ? cursor.untilNs + 1n : cursor.untilNs, limit + skip);
   let passed = 0;
@@ -108,5 +108,5 @@ export async function findSpans(traces: TraceStore, refs: { traceId: string; spa
   if (refs.length === 0) return [];
   const text = refs.map((r) => `(trace_id == "${r.traceId}" and span_id == "${r.spanId}")`).join(' or ');
   const untilNs = (BigInt(nowMs) + 60_000n) * 1_000_000n;
-  return traces.search(compileCondition(text).sql, sinceNs, untilNs, refs.length * 4);
+  return traces.search(searchWhere(compileCondition(text)), sinceNs, untilNs, refs.length * 4);
 }
