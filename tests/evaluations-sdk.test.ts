@@ -90,7 +90,11 @@ beforeAll(async () => {
         span.end();
         return ANSWERS[Object.keys(CAPITALS).find((c) => data.question === question(c))!];
       }),
-    evaluators: { checkCapitalCorrectness: llmJudge((output: string, target?: string) => (output === target ? 1 : 0)) },
+    evaluators: {
+      checkCapitalCorrectness: llmJudge((output: string, target?: string) => (output === target ? 1 : 0)),
+      // A judge of the same criterion as the people's numeric label, by its name.
+      rateAnswer: llmJudge((output: string, target?: string) => ({ quality: output === target ? 5 : 1 })),
+    },
     humanEvaluators: [HumanEvaluator('my_queue'), HumanEvaluator('my_other_queue')],
     name: 'capitals-v2',
     groupName: 'capitals',
@@ -138,9 +142,9 @@ describe('evaluate() from the SDK', () => {
     const traceId = result.results[0].traceId!;
     const spans = await until('the trace to be stored', async () => {
       const r = await admin.get(`/api/v1/traces/${traceId}`);
-      return r.status === 200 && r.body.spans?.length >= 4 ? r.body.spans : undefined;
+      return r.status === 200 && r.body.spans?.length >= 5 ? r.body.spans : undefined;
     });
-    expect(spans.map((s: any) => s.name).sort()).toEqual(['checkCapitalCorrectness', 'evaluation', 'executor', 'llm call']);
+    expect(spans.map((s: any) => s.name).sort()).toEqual(['checkCapitalCorrectness', 'evaluation', 'executor', 'llm call', 'rateAnswer']);
     const by = Object.fromEntries(spans.map((s: any) => [s.name, s]));
     expect(by.executor.parentSpanId).toBe(by.evaluation.spanId);
     expect(by['llm call'].parentSpanId).toBe(by.executor.spanId);
@@ -183,6 +187,12 @@ describe('evaluate() from the SDK', () => {
     // Rows: the judge (0, 1); columns: the people.
     expect(judge.aggregate.confusionMatrix).toEqual({ categories: [0, 1], counts: [[1, 0], [1, 2]], n: 4 });
     expect(judge.labelers.map((l: any) => l.labeler)).toEqual(['ann', 'bob']);
+    // A numeric criterion: the judge's 5, 5, 5, 1 against the people's means 4.5, 5, 2, 1.5.
+    const rated = a.judges.find((j: any) => j.automatic.name === 'quality' && j.human.label === 'quality');
+    expect(rated.automatic).toEqual({ evaluator: 'rateAnswer', name: 'quality', source: 'llm' });
+    expect(rated.aggregate.scale).toBe('numeric');
+    expect(rated.aggregate.meanAbsoluteError.value).toBeCloseTo((0.5 + 0 + 3 + 0.5) / 4, 10);
+    expect(rated.aggregate.pearson.n).toBe(4);
     const correct = a.labelers.find((l: any) => l.human.label === 'correct');
     expect(correct.alpha.value).toBeCloseTo(1, 10);
     // Quality (interval alpha, two labelers, no gaps): D_o = Σ_u 2(a−b)² / n = 2·(1+0+0+1)/8 = 0.5;
@@ -255,6 +265,10 @@ describe('the evaluation page', () => {
     // The confusion matrix as a heatmap drawn on the server: 2 x 2 cells, counts as text.
     expect(await judge.locator('svg.heatmap rect.cell').count()).toBe(4);
     expect(await judge.locator('svg.heatmap text.count').allTextContents()).toEqual(['1', '0', '1', '2']);
+    // A numeric criterion as a scatter of the judge against the people: one point per data point.
+    const scatter = page.locator('section.agreement', { hasText: 'quality (llm) against quality (my_other_queue)' });
+    expect(await scatter.locator('svg.scatter circle.point').count()).toBe(4);
+    expect(await scatter.textContent()).toMatch(/Mean absolute error1 95% CI/);
     expect(await page.locator('table.datapoints tbody tr').count()).toBe(4);
     const italy = page.locator('table.datapoints tbody tr', { hasText: 'Italy' });
     expect(await italy.textContent()).toContain('ann: false, bob: false');
