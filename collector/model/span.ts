@@ -24,12 +24,16 @@ export interface Resource {
   /** `service.name` as a string, '' when absent. */
   serviceName: string;
   schemaUrl: string;
+  /** OTLP's dropped_attributes_count: attributes the sender (or spansift's limits) left out. 0 when absent. */
+  droppedAttributesCount?: number;
 }
 
 export interface Scope {
   name: string;
   version: string;
   attributes: Attributes;
+  /** OTLP's dropped_attributes_count: attributes the sender (or spansift's limits) left out. 0 when absent. */
+  droppedAttributesCount?: number;
 }
 
 export interface SpanEvent {
@@ -72,6 +76,14 @@ export interface Span {
   events: SpanEvent[];
   links: SpanLink[];
   status: { code: number; message: string };
+  /**
+   * OTLP's dropped_*_count: what the sender's SDK left out, plus what spansift's span limits
+   * cut on receipt. 0 when absent. otel_traces has no column for them, so a span read back
+   * from storage has none.
+   */
+  droppedAttributesCount?: number;
+  droppedEventsCount?: number;
+  droppedLinksCount?: number;
   /** Shared by every span of the same ResourceSpans. */
   resource: Resource;
   /** Shared by every span of the same ScopeSpans. */

@@ -51,6 +51,11 @@ export type PathName =
   | 'parent_span_id'
   | 'parent_span_id.string'
   | 'trace_state'
+  | 'dropped_attributes_count'
+  | 'dropped_events_count'
+  | 'dropped_links_count'
+  | 'resource.dropped_attributes_count'
+  | 'instrumentation_scope.dropped_attributes_count'
   | 'events'
   | 'links';
 

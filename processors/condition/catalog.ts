@@ -54,20 +54,17 @@ export const PATHS: Record<PathName, PathInfo> = {
   parent_span_id: { type: 'spanid' },
   'parent_span_id.string': { type: 'string' },
   trace_state: { type: 'string', keyed: 'entries' },
+  dropped_attributes_count: { type: 'int' },
+  dropped_events_count: { type: 'int' },
+  dropped_links_count: { type: 'int' },
+  'resource.dropped_attributes_count': { type: 'int' },
+  'instrumentation_scope.dropped_attributes_count': { type: 'int' },
   events: { type: 'events', extension: 'OTTL reads events in the span event context; spansift counts them with Len(events)' },
   links: { type: 'events', extension: 'OTTL reads links in the span link context; spansift counts them with Len(links)' },
 };
 
-/**
- * Paths of the OTTL span context that spansift refuses, and why: the span model and the
- * otel_traces table (the collector's clickhouseexporter layout) do not keep them.
- */
+/** Names of the OTTL span context that are not values a condition can compare, and why. */
 const NOT_KEPT: Record<string, string> = {
-  dropped_attributes_count: 'spansift does not keep dropped counts: the OTLP receiver does not decode them and otel_traces has no column for them',
-  dropped_events_count: 'spansift does not keep dropped counts: the OTLP receiver does not decode them and otel_traces has no column for them',
-  dropped_links_count: 'spansift does not keep dropped counts: the OTLP receiver does not decode them and otel_traces has no column for them',
-  'resource.dropped_attributes_count': 'spansift does not keep dropped counts: the OTLP receiver does not decode them and otel_traces has no column for them',
-  'instrumentation_scope.dropped_attributes_count': 'spansift does not keep dropped counts: the OTLP receiver does not decode them and otel_traces has no column for them',
   status: 'status is a struct; compare its fields, status.code or status.message',
   resource: 'resource is a struct; compare resource.attributes["key"]',
   instrumentation_scope: 'instrumentation_scope is a struct; compare instrumentation_scope.name, .version or .attributes["key"]',

@@ -72,6 +72,16 @@ export function pathGetter(path: PathName): Getter {
       return (s) => s.parentSpanId || ZEROS_16;
     case 'trace_state':
       return (s) => s.traceState;
+    case 'dropped_attributes_count':
+      return (s) => s.droppedAttributesCount ?? 0;
+    case 'dropped_events_count':
+      return (s) => s.droppedEventsCount ?? 0;
+    case 'dropped_links_count':
+      return (s) => s.droppedLinksCount ?? 0;
+    case 'resource.dropped_attributes_count':
+      return (s) => s.resource.droppedAttributesCount ?? 0;
+    case 'instrumentation_scope.dropped_attributes_count':
+      return (s) => s.scope.droppedAttributesCount ?? 0;
     case 'events':
     case 'links':
       return () => undefined;

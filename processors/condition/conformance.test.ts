@@ -23,6 +23,8 @@ interface SpanSpec {
   resource: Record<string, AttrValue>;
   scope: { name: string; version: string; attributes: Record<string, AttrValue> };
   events: string[];
+  /** OTLP's dropped_*_count of the span, its resource and its scope (0 when absent). */
+  dropped?: { attributes: number; events: number; links: number; resource_attributes: number; scope_attributes: number };
 }
 
 interface Case {
@@ -56,8 +58,11 @@ function toSpan(s: SpanSpec): Span {
     events: s.events.map((name, i) => ({ timeUnixNano: start + BigInt(i), name, attributes: {} })),
     links: [],
     status: s.status,
-    resource: { attributes: s.resource, serviceName: String(s.resource['service.name'] ?? ''), schemaUrl: '' },
-    scope: s.scope,
+    resource: { attributes: s.resource, serviceName: String(s.resource['service.name'] ?? ''), schemaUrl: '', droppedAttributesCount: s.dropped?.resource_attributes },
+    scope: { ...s.scope, droppedAttributesCount: s.dropped?.scope_attributes },
+    droppedAttributesCount: s.dropped?.attributes,
+    droppedEventsCount: s.dropped?.events,
+    droppedLinksCount: s.dropped?.links,
   };
 }
 

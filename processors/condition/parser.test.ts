@@ -177,7 +177,7 @@ describe('parser: errors', () => {
     ['name = "x"', 'unexpected_char', "1:6: unexpected character '='; use '==' to compare"],
     ['request["X-Tenant"] == "acme"', 'not_span', "1:1: request: request[...] reads the routing connector's request context (gRPC or HTTP metadata of an export); a spansift condition sees one span"],
     ['cache["x"] == 1', 'not_span', "1:1: cache: cache is the transform context's scratch map that only editors write; a condition over a span cannot read it"],
-    ['dropped_attributes_count > 0', 'not_span', '1:1: dropped_attributes_count: spansift does not keep dropped counts: the OTLP receiver does not decode them and otel_traces has no column for them'],
+    ['body == "x"', 'not_span', '1:1: body: body belongs to the log context; spansift conditions are about spans'],
     ['spanevent.name == "x"', 'not_span', '1:1: spanevent.name: spanevent paths belong to the span event context; spansift conditions are about one span (use HasEvent("name") or Len(events))'],
     ['status == nil', 'not_span', '1:1: status: status is a struct; compare its fields, status.code or status.message'],
     ['set(name, "x")', 'unsupported', '1:1: set is an OTTL editor, which changes telemetry; a condition can only call converters'],

@@ -98,6 +98,14 @@ function pathSql(p: PathExpr, ctx: SqlContext): SqlValue {
       return typed('string', idHexSql('SpanId', 'spanid'));
     case 'parent_span_id.string':
       return typed('string', idHexSql('ParentSpanId', 'spanid'));
+    case 'dropped_attributes_count':
+    case 'dropped_events_count':
+    case 'dropped_links_count':
+    case 'resource.dropped_attributes_count':
+    case 'instrumentation_scope.dropped_attributes_count':
+      // otel_traces (the collector's clickhouseexporter layout) has no column for dropped
+      // counts: a stored span has none, as it has no scope attributes.
+      return typed('int', 'toInt64(0)');
     case 'events':
       return { k: 'events', sql: '`Events.Name`' };
     case 'links':

@@ -488,6 +488,7 @@ export function residualCases(): { spans: Span[]; cases: Array<[string, string[]
     { ...makeSpan({ id: 'r7', attrs: { x: 'str' } }), scope: { name: 'openai', version: '1.2.0', attributes: { k: 'v' } } },
     makeSpan({ id: 'r8', attrs: { x: 'str', m: { b: 1, a: '<' } } }),
     makeSpan({ id: 'r9', attrs: { x: 'str', j: '{"a":1}', big: 1e16 } }),
+    { ...makeSpan({ id: 'r10', attrs: { x: 'str' } }), droppedAttributesCount: 2, droppedEventsCount: 1 },
   ];
   return {
     spans,
@@ -497,7 +498,7 @@ export function residualCases(): { spans: Span[]; cases: Array<[string, string[]
       ['attributes["x"] == nil', ['r3'], []],
       ['attributes["x"]', [], ['r4']],
       ['Len(attributes["x"]) == 2', [], ['r5']],
-      ['IsString(attributes["x"])', ['r1', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9'], ['r3', 'r6', 'r7', 'r8', 'r9']],
+      ['IsString(attributes["x"])', ['r1', 'r10', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9'], ['r10', 'r3', 'r6', 'r7', 'r8', 'r9']],
       ['HasPrefix(attributes["x"], "1")', ['r1'], []],
       // Bytes are stored as base64 text: OTTL's text of bytes is hex.
       ['IsMatch(attributes["b"], "^0102ff$")', ['r6'], []],
@@ -510,6 +511,9 @@ export function residualCases(): { spans: Span[]; cases: Array<[string, string[]
       ['attributes["j"]["a"] == 1', [], ['r9']],
       // A whole double beyond 2^53 is stored as digits, which read as an int.
       ['IsDouble(attributes["big"])', ['r9'], []],
+      // otel_traces has no column for dropped counts: stored spans read 0.
+      ['dropped_attributes_count == 2', ['r10'], []],
+      ['dropped_events_count + dropped_links_count == 0', ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9'], ['r1', 'r10', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9']],
     ],
   };
 }

@@ -12,6 +12,7 @@ import {
   RejectTally,
   ZERO_SPAN_ID,
   ZERO_TRACE_ID,
+  addDropped,
   finishResource,
   newResource,
   newScope,
@@ -99,6 +100,8 @@ function decodeResourceSpans(o: JsonObject, path: Walk, out: Span[], tally: Reje
   if (res !== undefined) {
     path.parts.push('resource');
     decodeAttributes(res.attributes, path, resource.attributes, 0, path.limits.maxAttributes);
+    addDropped(resource, readUint32(get(res, 'droppedAttributesCount', 'dropped_attributes_count'), path, 'droppedAttributesCount'));
+    addDropped(resource, attributeCount(res.attributes) - path.limits.maxAttributes);
     path.parts.pop();
   }
   resource.schemaUrl = readString(get(o, 'schemaUrl', 'schema_url'), path, 'schemaUrl');
@@ -121,6 +124,8 @@ function decodeScopeSpans(o: JsonObject, path: Walk, resource: Resource, out: Sp
     scope.name = readString(s.name, path, 'name');
     scope.version = readString(s.version, path, 'version');
     decodeAttributes(s.attributes, path, scope.attributes, 0, path.limits.maxAttributes);
+    addDropped(scope, readUint32(get(s, 'droppedAttributesCount', 'dropped_attributes_count'), path, 'droppedAttributesCount'));
+    addDropped(scope, attributeCount(s.attributes) - path.limits.maxAttributes);
     path.parts.pop();
   }
   const list = readArray(o.spans, path, 'spans');
@@ -148,6 +153,10 @@ function decodeSpan(o: JsonObject, path: Walk, resource: Resource, scope: Scope,
   span.endTimeUnixNano = readUint64(get(o, 'endTimeUnixNano', 'end_time_unix_nano'), path, 'endTimeUnixNano');
   const { limits, dropped } = path;
   decodeAttributes(o.attributes, path, span.attributes, 0, limits.maxAttributes);
+  addDropped(span, readUint32(get(o, 'droppedAttributesCount', 'dropped_attributes_count'), path, 'droppedAttributesCount'));
+  addDropped(span, attributeCount(o.attributes) - limits.maxAttributes);
+  addDropped(span, readUint32(get(o, 'droppedEventsCount', 'dropped_events_count'), path, 'droppedEventsCount'), 'droppedEventsCount');
+  addDropped(span, readUint32(get(o, 'droppedLinksCount', 'dropped_links_count'), path, 'droppedLinksCount'), 'droppedLinksCount');
   let problem =
     idProblem('trace_id', span.traceId, 16, ZERO_TRACE_ID) ??
     idProblem('span_id', span.spanId, 8, ZERO_SPAN_ID) ??
@@ -159,6 +168,7 @@ function decodeSpan(o: JsonObject, path: Walk, resource: Resource, scope: Scope,
   // Events and links beyond the limits are dropped unread (JSON.parse has built them already).
   const events = readArray(o.events, path, 'events');
   dropped.events += Math.max(0, events.length - limits.maxEvents);
+  addDropped(span, events.length - limits.maxEvents, 'droppedEventsCount');
   path.parts.push('events');
   for (let i = 0; i < events.length && i < limits.maxEvents; i++) {
     path.parts.push(i);
@@ -171,6 +181,7 @@ function decodeSpan(o: JsonObject, path: Walk, resource: Resource, scope: Scope,
 
   const links = readArray(o.links, path, 'links');
   dropped.links += Math.max(0, links.length - limits.maxLinks);
+  addDropped(span, links.length - limits.maxLinks, 'droppedLinksCount');
   path.parts.push('links');
   for (let i = 0; i < links.length && i < limits.maxLinks; i++) {
     path.parts.push(i);
@@ -200,6 +211,11 @@ function decodeSpan(o: JsonObject, path: Walk, resource: Resource, scope: Scope,
   if (problem === null) return span;
   tally.add(problem);
   return null;
+}
+
+/** Entries of a repeated attributes field as sent (0 when it is not a list; decodeAttributes has checked it). */
+function attributeCount(v: unknown): number {
+  return Array.isArray(v) ? v.length : 0;
 }
 
 function idProblem(field: string, hex: string, bytes: number, zero: string): string | null {

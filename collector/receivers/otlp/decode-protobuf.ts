@@ -19,6 +19,7 @@ import {
   RejectTally,
   ZERO_SPAN_ID,
   ZERO_TRACE_ID,
+  addDropped,
   finishResource,
   idLengthProblem,
   newResource,
@@ -122,9 +123,11 @@ function* decodeResourceSpans(r: Reader, out: Span[], tally: RejectTally, at: Cu
       while (r.pos < r.len) {
         const t = r.uint32();
         if (t === 10) attrs = keyValue(r, resource.attributes, attrs, at.limits.maxAttributes, at);
+        else if (t === 16) addDropped(resource, r.uint32());
         else r.skipType(t & 7, 0, t >>> 3);
       }
       r.len = outer;
+      addDropped(resource, attrs - at.limits.maxAttributes);
     } else if (tag === 18) {
       at.scope++;
       at.span = -1;
@@ -177,8 +180,10 @@ function decodeScope(r: Reader, scope: Scope, at: Cursor): void {
     if (tag === 10) scope.name = r.string();
     else if (tag === 18) scope.version = r.string();
     else if (tag === 26) attrs = keyValue(r, scope.attributes, attrs, at.limits.maxAttributes, at);
+    else if (tag === 32) addDropped(scope, r.uint32());
     else r.skipType(tag & 7, 0, tag >>> 3);
   }
+  addDropped(scope, attrs - at.limits.maxAttributes);
 }
 
 /**
@@ -223,10 +228,12 @@ function decodeSpan(r: Reader, resource: Resource, scope: Scope, tally: RejectTa
       case 57: span.startTimeUnixNano = readFixed64(r); break;
       case 65: span.endTimeUnixNano = readFixed64(r); break;
       case 74: attrs = keyValue(r, span.attributes, attrs, limits.maxAttributes, at); break;
+      case 80: addDropped(span, r.uint32()); break;
       case 90: {
         if (span.events.length >= limits.maxEvents) {
           r.skipType(2);
           dropped.events++;
+          addDropped(span, 1, 'droppedEventsCount');
           break;
         }
         const outer = enter(r);
@@ -240,6 +247,7 @@ function decodeSpan(r: Reader, resource: Resource, scope: Scope, tally: RejectTa
         if (span.links.length >= limits.maxLinks) {
           r.skipType(2);
           dropped.links++;
+          addDropped(span, 1, 'droppedLinksCount');
           break;
         }
         const outer = enter(r);
@@ -255,10 +263,13 @@ function decodeSpan(r: Reader, resource: Resource, scope: Scope, tally: RejectTa
         r.len = outer;
         break;
       }
+      case 96: addDropped(span, r.uint32(), 'droppedEventsCount'); break;
+      case 112: addDropped(span, r.uint32(), 'droppedLinksCount'); break;
       case 133: span.flags = r.fixed32(); break;
       default: r.skipType(tag & 7, 0, tag >>> 3);
     }
   }
+  addDropped(span, attrs - limits.maxAttributes);
   // The id checks come first so the reason names the most basic problem.
   if (typeof traceId === 'number') problem = idLengthProblem('trace_id', 16, traceId);
   else if (traceId === ZERO_TRACE_ID) problem = 'trace_id must not be all zero';

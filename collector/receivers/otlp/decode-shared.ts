@@ -45,6 +45,17 @@ export function newSpan(resource: Resource, scope: Scope): Span {
   };
 }
 
+type DroppedCounts = { droppedAttributesCount?: number; droppedEventsCount?: number; droppedLinksCount?: number };
+
+/**
+ * Adds to a dropped count (OTLP's dropped_*_count): what the sender reports and what
+ * spansift's span limits cut. Nothing is set while the count stays 0, so a span without
+ * drops carries no count at all.
+ */
+export function addDropped(target: DroppedCounts, n: number, key: keyof DroppedCounts = 'droppedAttributesCount'): void {
+  if (n > 0) target[key] = (target[key] ?? 0) + n;
+}
+
 /** Called once a ResourceSpans is complete, since its attributes may arrive in any order. */
 export function finishResource(resource: Resource): void {
   const name = resource.attributes['service.name'];
