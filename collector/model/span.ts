@@ -21,7 +21,7 @@ export type Attributes = Record<string, AttrValue>;
 
 export interface Resource {
   attributes: Attributes;
-  /** `service.name` as a string, '' when absent. */
+  /** `service.name` in its string form (attrToString), '' when absent. */
   serviceName: string;
   schemaUrl: string;
   /** OTLP's dropped_attributes_count: attributes the sender (or spansift's limits) left out. 0 when absent. */

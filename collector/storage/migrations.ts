@@ -6,11 +6,14 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { quoteIdent, traceIdTsTableDDL, traceIdTsViewDDL, tracesTableDDL, type SchemaOptions } from './schema.js';
+import { upgradeTracesLayout } from './upgrade.js';
 
 export interface Migration {
   version: number;
   name: string;
   statements: (o: SchemaOptions) => string[];
+  /** Steps that depend on what the tables hold now, run after `statements`. */
+  apply?: (client: ClickHouseClient, o: SchemaOptions) => Promise<void>;
 }
 
 /**
@@ -23,6 +26,12 @@ export const TRACES_MIGRATIONS: Migration[] = [
     name: 'otel_traces in the clickhouseexporter layout',
     statements: (o) => [...tracesTableDDL(o), ...traceIdTsTableDDL(o), traceIdTsViewDDL(o)],
   },
+  {
+    version: 13,
+    name: 'otel_traces as the clickhouseexporter makes it today: AggregatingMergeTree lookup table, indexes by server version, TTL in days/hours/minutes',
+    statements: () => [],
+    apply: upgradeTracesLayout,
+  },
 ];
 
 const LEDGER = 'spansift_schema_migrations';
@@ -32,6 +41,10 @@ export async function migrate(client: ClickHouseClient, o: SchemaOptions, migrat
   const versions = migrations.map((m) => m.version);
   if (new Set(versions).size !== versions.length) throw new Error(`two migrations share a version: ${versions.join(', ')}`);
   migrations = [...migrations].sort((a, b) => a.version - b.version);
+  if (o.serverVersion === undefined) {
+    const rs = await client.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' });
+    o = { ...o, serverVersion: (await rs.json<{ v: string }>())[0]?.v ?? '' };
+  }
   const db = quoteIdent(o.database);
   const cluster = o.cluster ? ` ON CLUSTER ${quoteIdent(o.cluster)}` : '';
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}${cluster}` });
@@ -46,6 +59,7 @@ export async function migrate(client: ClickHouseClient, o: SchemaOptions, migrat
   for (const m of migrations) {
     if (done.has(m.version)) continue;
     for (const query of m.statements(o)) await client.command({ query });
+    await m.apply?.(client, o);
     await client.insert({ table: `${o.database}.${LEDGER}`, values: [{ version: m.version, name: m.name }], format: 'JSONEachRow' });
     applied.push(m.version);
   }

@@ -10,6 +10,23 @@ export interface SchemaOptions {
   cluster?: string;
   /** Time to live in seconds; 0 keeps data forever. */
   ttlSeconds: number;
+  /**
+   * The server's `version()`, which picks the index types of `otel_traces` as the
+   * clickhouseexporter does (text indexes from 26.2). `migrate` fills it in; without it the
+   * layout for older servers is written.
+   */
+  serverVersion?: string;
+}
+
+/** The first ClickHouse version whose `otel_traces` the clickhouseexporter makes with text indexes. */
+export const TEXT_INDEX_VERSION: readonly [number, number] = [26, 2];
+
+/** Whether a server of this `version()` text gets the text-index layout. */
+export function hasTextIndexes(version: string | undefined): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(version ?? '');
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > TEXT_INDEX_VERSION[0] || (major === TEXT_INDEX_VERSION[0] && minor >= TEXT_INDEX_VERSION[1]);
 }
 
 export function quoteIdent(name: string): string {
@@ -26,8 +43,20 @@ export function engine(o: SchemaOptions, kind: string, args = ''): string {
   return `${o.cluster ? `Replicated${kind}` : kind}(${args})`;
 }
 
-function ttl(o: SchemaOptions, column: string): string {
-  return o.ttlSeconds > 0 ? `TTL toDateTime(${column}) + toIntervalSecond(${Math.floor(o.ttlSeconds)})` : '';
+/**
+ * The TTL clause as the clickhouseexporter writes it: in whole days, hours or minutes when the
+ * time to live is a whole number of them, else in seconds; '' when data is kept forever.
+ */
+export function ttl(o: SchemaOptions, column: string): string {
+  return o.ttlSeconds > 0 ? `TTL toDateTime(${column}) + ${ttlInterval(o.ttlSeconds)}` : '';
+}
+
+function ttlInterval(seconds: number): string {
+  const s = Math.floor(seconds);
+  if (s === seconds && s % 86400 === 0) return `toIntervalDay(${s / 86400})`;
+  if (s === seconds && s % 3600 === 0) return `toIntervalHour(${s / 3600})`;
+  if (s === seconds && s % 60 === 0) return `toIntervalMinute(${s / 60})`;
+  return `toIntervalSecond(${s})`;
 }
 
 /**
@@ -113,11 +142,7 @@ const tracesTableCreate = (o: SchemaOptions) => (t: string): string => {
     ) CODEC(ZSTD(1)),
     ResourceAttributeItems Array(String) ALIAS arrayMap(kv -> concat(kv.1, '=', kv.2), CAST(ResourceAttributes, 'Array(Tuple(String, String))')),
     SpanAttributeItems Array(String) ALIAS arrayMap(kv -> concat(kv.1, '=', kv.2), CAST(SpanAttributes, 'Array(Tuple(String, String))')),
-    INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
-    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    ${attributeIndexes(o).map((i) => `INDEX ${i},`).join('\n    ')}
     INDEX idx_duration Duration TYPE minmax GRANULARITY 1,
     INDEX idx_lower_span_name lower(SpanName) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8
 ) ENGINE = ${engine(o, 'MergeTree')}
@@ -128,17 +153,48 @@ ${ttl(o, 'Timestamp')}
 SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
 };
 
+/**
+ * The skipping indexes on the trace id and the attribute maps, by server version as the
+ * clickhouseexporter makes them: text indexes from ClickHouse 26.2 (on the `*AttributeItems`
+ * `key=value` arrays, where the two `mapValues` bloom filters were before), bloom filters
+ * before it.
+ */
+export function attributeIndexes(o: SchemaOptions): string[] {
+  if (hasTextIndexes(o.serverVersion)) {
+    return [
+      "idx_trace_id TraceId TYPE text(tokenizer = 'array')",
+      "idx_res_attr_key mapKeys(ResourceAttributes) TYPE text(tokenizer = 'array')",
+      "idx_res_attr_items ResourceAttributeItems TYPE text(tokenizer = 'array')",
+      "idx_span_attr_key mapKeys(SpanAttributes) TYPE text(tokenizer = 'array')",
+      "idx_span_attr_items SpanAttributeItems TYPE text(tokenizer = 'array')",
+    ];
+  }
+  return [
+    'idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1',
+    'idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
+    'idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
+    'idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
+    'idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
+  ];
+}
+
 export function traceIdTsTableDDL(o: SchemaOptions): string[] {
-  return clustered(o, `${o.table}_trace_id_ts`, (t) => `CREATE TABLE IF NOT EXISTS ${t}${onCluster(o)} (
+  return clustered(o, `${o.table}_trace_id_ts`, traceIdTsTableCreate(o), 'cityHash64(TraceId)');
+}
+
+/**
+ * The trace id lookup table: one row per trace once merged (AggregatingMergeTree keeps the
+ * least Start and the greatest End of the rows the view writes for each insert).
+ */
+export const traceIdTsTableCreate = (o: SchemaOptions) => (t: string): string => `CREATE TABLE IF NOT EXISTS ${t}${onCluster(o)} (
     TraceId String CODEC(ZSTD(1)),
     Start SimpleAggregateFunction(min, DateTime) CODEC(ZSTD(1)),
     End SimpleAggregateFunction(max, DateTime) CODEC(ZSTD(1))
-) ENGINE = ${engine(o, 'MergeTree')}
+) ENGINE = ${engine(o, 'AggregatingMergeTree')}
 PARTITION BY toStartOfWeek(Start)
 ORDER BY (TraceId)
 ${ttl(o, 'Start')}
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`, 'cityHash64(TraceId)');
-}
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`;
 
 /** In a cluster the view runs on each node, from its local spans into its local lookup table. */
 export function traceIdTsViewDDL(o: SchemaOptions): string {

@@ -236,10 +236,10 @@ describe('decodeProtobuf', () => {
     }
   });
 
-  it('decodes an empty body to zero spans and a non-string service.name to ""', () => {
+  it('decodes an empty body to zero spans and a non-string service.name to its string form', () => {
     expect(decodeProtobuf(new Uint8Array(0))).toStrictEqual({ spans: [], rejected: 0, rejectReason: '', dropped: new Dropped() });
     const out = decodeProtobuf(oneSpan(validIds, [kv('service.name', { intValue: 3 })]));
-    expect(out.spans[0].resource.serviceName).toBe('');
+    expect(out.spans[0].resource.serviceName).toBe('3');
   });
 });
 

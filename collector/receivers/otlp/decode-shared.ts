@@ -5,6 +5,7 @@
  */
 import type { AttrValue, Attributes, DecodedExport, Resource, Scope, Span } from '../../model/span.js';
 import type { Dropped } from './limits.js';
+import { attrToString } from '../../model/attributes.js';
 
 /** A decoded export and what the span limits took out of it (for the receivers' metrics). */
 export interface DecodedRequest extends DecodedExport {
@@ -56,10 +57,14 @@ export function addDropped(target: DroppedCounts, n: number, key: keyof DroppedC
   if (n > 0) target[key] = (target[key] ?? 0) + n;
 }
 
-/** Called once a ResourceSpans is complete, since its attributes may arrive in any order. */
+/**
+ * Called once a ResourceSpans is complete, since its attributes may arrive in any order.
+ * A `service.name` that is not a string is taken in its string form, as the
+ * clickhouseexporter takes it (AsString: `42`, `true`, a list as JSON).
+ */
 export function finishResource(resource: Resource): void {
   const name = resource.attributes['service.name'];
-  resource.serviceName = typeof name === 'string' ? name : '';
+  resource.serviceName = typeof name === 'string' ? name : name === undefined ? '' : attrToString(name);
 }
 
 /**

@@ -1,0 +1,87 @@
+/**
+ * Bringing `otel_traces` tables made by earlier spansift versions to the clickhouseexporter's
+ * layout of today, where that is safe with the data in them:
+ *
+ * - the `_trace_id_ts` lookup table on a single node moves to AggregatingMergeTree: a new
+ *   table takes its name at once (EXCHANGE TABLES, so the view never writes to a missing
+ *   table) and the old rows are copied in after it. A copy interrupted by a crash is finished
+ *   at the next start; a row copied twice changes nothing, since readers take min(Start) and
+ *   max(End). In a cluster the lookup table is left as it is (the exchange would not be one
+ *   step across the nodes), and so is a database that cannot exchange tables (Ordinary).
+ * - on ClickHouse 26.2 and later the bloom filter indexes on the trace id and the attribute
+ *   maps become text indexes (the two on `mapValues` go, `*AttributeItems` get one each),
+ *   built for the stored parts by a background mutation; queries stay correct while it runs.
+ * - a TTL in seconds is written again in the exporter's unit (days, hours or minutes) for the
+ *   same length of time, without rewriting any part.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { alterClustered, attributeIndexes, hasTextIndexes, quoteIdent, storageName, traceIdTsTableCreate, ttl, type SchemaOptions } from './schema.js';
+
+async function rows<T>(client: ClickHouseClient, query: string, query_params: Record<string, unknown>): Promise<T[]> {
+  return (await client.query({ query, query_params, format: 'JSONEachRow' })).json<T>();
+}
+
+async function tableInfo(client: ClickHouseClient, database: string, name: string): Promise<{ engine: string; create_table_query: string } | undefined> {
+  const [t] = await rows<{ engine: string; create_table_query: string }>(
+    client,
+    'SELECT engine, create_table_query FROM system.tables WHERE database = {db:String} AND name = {t:String}',
+    { db: database, t: name },
+  );
+  return t;
+}
+
+export async function upgradeTracesLayout(client: ClickHouseClient, o: SchemaOptions): Promise<void> {
+  if (!o.cluster) await lookupToAggregating(client, o);
+  if (hasTextIndexes(o.serverVersion)) await textIndexes(client, o);
+  await ttlUnits(client, o, o.table, 'Timestamp');
+  await ttlUnits(client, o, `${o.table}_trace_id_ts`, 'Start');
+}
+
+async function lookupToAggregating(client: ClickHouseClient, o: SchemaOptions): Promise<void> {
+  const db = quoteIdent(o.database);
+  const name = `${o.table}_trace_id_ts`;
+  const aside = `${name}_pre_aggregating`;
+  const cur = await tableInfo(client, o.database, name);
+  if (cur?.engine === 'MergeTree') {
+    await client.command({ query: traceIdTsTableCreate(o)(`${db}.${quoteIdent(aside)}`) });
+    try {
+      await client.command({ query: `EXCHANGE TABLES ${db}.${quoteIdent(name)} AND ${db}.${quoteIdent(aside)}` });
+    } catch {
+      // A database that cannot exchange tables keeps its lookup table as it is.
+      await client.command({ query: `DROP TABLE IF EXISTS ${db}.${quoteIdent(aside)}` });
+      return;
+    }
+  }
+  // The old rows, now aside, go into the new table (again, if a crash cut the last copy short).
+  if ((await tableInfo(client, o.database, aside))?.engine === 'MergeTree') {
+    await client.command({ query: `INSERT INTO ${db}.${quoteIdent(name)} (TraceId, Start, End) SELECT TraceId, Start, End FROM ${db}.${quoteIdent(aside)}` });
+    await client.command({ query: `DROP TABLE ${db}.${quoteIdent(aside)}` });
+  }
+}
+
+const BLOOM_INDEXES = ['idx_trace_id', 'idx_res_attr_key', 'idx_res_attr_value', 'idx_span_attr_key', 'idx_span_attr_value'];
+
+async function textIndexes(client: ClickHouseClient, o: SchemaOptions): Promise<void> {
+  const found = await rows<{ name: string; type: string }>(
+    client,
+    'SELECT name, type FROM system.data_skipping_indices WHERE database = {db:String} AND table = {t:String}',
+    { db: o.database, t: storageName(o, o.table) },
+  );
+  if (!found.some((i) => BLOOM_INDEXES.includes(i.name) && i.type === 'bloom_filter')) return;
+  const drop = BLOOM_INDEXES.filter((n) => found.some((i) => i.name === n)).map((n) => `DROP INDEX IF EXISTS ${n}`);
+  for (const q of alterClustered(o, o.table, drop, false)) await client.command({ query: q });
+  // In the exporter's order: first in the table, each after the one before.
+  const add = attributeIndexes(o).map((def, i, all) => `ADD INDEX IF NOT EXISTS ${def} ${i === 0 ? 'FIRST' : `AFTER ${all[i - 1].split(' ')[0]}`}`);
+  for (const q of alterClustered(o, o.table, add, false)) await client.command({ query: q });
+  const build = attributeIndexes(o).map((def) => `MATERIALIZE INDEX ${def.split(' ')[0]}`);
+  for (const clause of build) for (const q of alterClustered(o, o.table, [clause], false)) await client.command({ query: q });
+}
+
+async function ttlUnits(client: ClickHouseClient, o: SchemaOptions, name: string, column: string): Promise<void> {
+  if (!(o.ttlSeconds > 0)) return;
+  const t = await tableInfo(client, o.database, storageName(o, name));
+  const want = ttl(o, column);
+  if (!t || !t.create_table_query.includes(`TTL toDateTime(${column}) + toIntervalSecond(`) || t.create_table_query.includes(want)) return;
+  const q = alterClustered(o, name, [`MODIFY ${want}`], false).map((s) => `${s} SETTINGS materialize_ttl_after_modify = 0`);
+  for (const s of q) await client.command({ query: s });
+}
