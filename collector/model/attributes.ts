@@ -72,7 +72,7 @@ function encode(v: AttrValue): string {
         return out + ']';
       }
       const keys = Object.keys(v);
-      if (keys.length > 1) keys.sort(NON_ASCII.test(keys.join('')) ? byCodePoint : undefined);
+      if (keys.length > 1 && !inOrder(keys)) keys.sort(keys.some(nonAscii) ? byCodePoint : undefined);
       let out = '{';
       for (let i = 0; i < keys.length; i++) out += (i ? ',' : '') + quote(keys[i]) + ':' + encode(v[keys[i]]);
       return out + '}';
@@ -84,37 +84,31 @@ function encode(v: AttrValue): string {
 const NEEDS_ESCAPE = /["\\<>&\u0000-\u001f\u2028\u2029\ud800-\udfff]/;
 // eslint-disable-next-line no-control-regex
 const NON_ASCII = /[^\u0000-\u007f]/;
-const HEX = '0123456789abcdef';
+const nonAscii = (k: string) => NON_ASCII.test(k);
 
-/** A JSON string as encoding/json writes it (HTML-safe). */
+/** Keys already in order need no sort (ASCII keys compare the same in UTF-16 and UTF-8). */
+function inOrder(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (!(keys[i - 1] < keys[i]) || nonAscii(keys[i])) return false;
+  return !nonAscii(keys[0]);
+}
+
+const HTML_ESCAPES: [string, string][] = [['<', '\\u003c'], ['>', '\\u003e'], ['&', '\\u0026'], ['\u2028', '\\u2028'], ['\u2029', '\\u2029']];
+/** A `\ud800`-`\udfff` escape JSON.stringify wrote, with the backslashes before it. */
+const SURROGATE_ESCAPE = /(\\+)ud[89a-f][0-9a-f]{2}/g;
+
+/**
+ * A JSON string as encoding/json writes it (HTML-safe). JSON.stringify already writes quotes,
+ * backslashes, the short escapes (b f n r t) and other control characters as Go does; what is
+ * left is the HTML characters, and a lone surrogate, which Go (reading bytes that are not
+ * UTF-8) writes as the escape of U+FFFD. An odd run of backslashes marks an escape, an even
+ * one text.
+ */
 function quote(s: string): string {
   if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
-  let out = '"';
-  let from = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    let esc: string;
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const next = s.charCodeAt(i + 1);
-      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        i++;
-        continue;
-      }
-      esc = '\\ufffd';
-    } else if (c === 0x22) esc = '\\"';
-    else if (c === 0x5c) esc = '\\\\';
-    else if (c === 0x0a) esc = '\\n';
-    else if (c === 0x0d) esc = '\\r';
-    else if (c === 0x09) esc = '\\t';
-    else if (c === 0x08) esc = '\\b';
-    else if (c === 0x0c) esc = '\\f';
-    else if (c < 0x20 || c === 0x3c || c === 0x3e || c === 0x26) esc = '\\u00' + HEX[c >> 4] + HEX[c & 15];
-    else if (c === 0x2028 || c === 0x2029) esc = '\\u202' + HEX[c & 15];
-    else continue;
-    out += s.slice(from, i) + esc;
-    from = i + 1;
-  }
-  return out + s.slice(from) + '"';
+  let j = JSON.stringify(s);
+  if (j.indexOf('\\ud') >= 0) j = j.replace(SURROGATE_ESCAPE, (m, slashes: string) => (slashes.length % 2 === 1 ? `${slashes.slice(1)}\\ufffd` : m));
+  for (const [c, esc] of HTML_ESCAPES) if (j.indexOf(c) >= 0) j = j.replaceAll(c, esc);
+  return j;
 }
 
 /** UTF-8 byte order is code point order, which UTF-16 order is not above U+D7FF. */

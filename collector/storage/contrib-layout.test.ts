@@ -15,6 +15,7 @@ import { upgradeTracesLayout } from './upgrade.js';
 import { TraceStore } from './traces.js';
 import { serializeRows } from './json-rows.js';
 import { spanToValues } from './rows.js';
+import { attrToString } from '../model/attributes.js';
 import { decodeProtobuf } from '../receivers/otlp/decode.js';
 import { ExportTraceServiceRequest } from '../../proto/otlp.js';
 import { hex } from '../../tests/support/otlp.js';
@@ -278,5 +279,9 @@ describe('stored values of lists, maps and service.name', () => {
       mixed: '[-0,1e+21,1e-7,"+/8=",null,[],{}]',
       neg_zero: '-0',
     });
+  });
+
+  it('write a lone surrogate (text cut in a character, from OTLP/JSON) as encoding/json writes bytes that are not UTF-8', () => {
+    expect(attrToString(['a\ud800b', '\\ud800', 'x\udc00'])).toBe('["a\\ufffdb","\\\\ud800","x\\ufffd"]');
   });
 });

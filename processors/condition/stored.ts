@@ -20,12 +20,30 @@ export function storedValue(text: string): AttrValue {
   if (FLOAT_FORM.test(text)) return Number(text);
   if ((text.startsWith('[') || text.startsWith('{')) && text.length > 1) {
     try {
-      return JSON.parse(text) as AttrValue;
+      return parseJson(text);
     } catch {
       return text;
     }
   }
   return text;
+}
+
+/** A JSON string token, or an integer token of 16 or more digits (which a double may round). */
+const LONG_INT_TOKENS = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])-?\d{16,}(?![.eE\d])/g;
+
+/**
+ * Stored lists and maps hold int64 values in every digit (as the exporter writes them);
+ * those a double cannot hold read as bigint, as SQL's JSONExtract reads them as Int64.
+ */
+function parseJson(text: string): AttrValue {
+  if (!/\d{16}/.test(text)) return JSON.parse(text) as AttrValue;
+  const tag = `\u0000int:${Math.random()}:`;
+  const marked = text.replace(LONG_INT_TOKENS, (t) => (t[0] === '"' ? t : JSON.stringify(tag + t)));
+  return JSON.parse(marked, (_k, v: unknown) => {
+    if (typeof v !== 'string' || !v.startsWith(tag)) return v;
+    const big = BigInt(v.slice(tag.length));
+    return big >= -(2n ** 63n) && big < 2n ** 63n ? normalizeInt(big) : Number(big);
+  }) as AttrValue;
 }
 
 function revive(attrs: Attributes): Attributes {
