@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { migrate } from '../collector/storage/migrations.js';
+import { textIndexStatements, ttlStatements } from '../collector/storage/upgrade.js';
 import { MIGRATIONS } from '../cli/migrations.js';
 import { TRACE_COLUMNS, TRACE_COLUMN_TYPES } from '../collector/storage/rows.js';
 import { ITEM_COLUMNS, ITEM_COLUMN_TYPES } from '../labeling/queues/items.js';
@@ -112,6 +113,16 @@ describe('schema', () => {
     ]);
     for (const q of local) expect(q).toMatch(/ENGINE = Replicated/);
     expect(statements.find((q) => q.includes('MATERIALIZED VIEW'))).toMatch(/TO `prod`\.`otel_traces_trace_id_ts_local`[\s\S]*FROM `prod`\.`otel_traces_local`/);
+    expect(creates.find((q) => q.includes('`otel_traces_trace_id_ts_local`'))).toContain('ENGINE = ReplicatedAggregatingMergeTree()');
+
+    // What migration 13 alters on tables made before: on the tables that hold the rows.
+    const o26 = { ...o, serverVersion: '26.2.1.1', ttlSeconds: 86400 };
+    const upgrades = [...textIndexStatements(o26, ['idx_trace_id', 'idx_res_attr_value']), ...ttlStatements(o26, 'otel_traces', 'Timestamp'), ...ttlStatements(o26, 'otel_traces_trace_id_ts', 'Start')];
+    for (const q of upgrades) {
+      const [{ f }] = await rows<{ f: string }>('SELECT formatQuery({q:String}) AS f', { q });
+      expect(f).toMatch(/^ALTER TABLE prod\.otel_traces(_trace_id_ts)?_local ON CLUSTER `my cluster`/);
+    }
+    expect(upgrades.join('\n')).toContain('ADD INDEX IF NOT EXISTS idx_span_attr_items SpanAttributeItems TYPE text(tokenizer = \'array\') AFTER idx_span_attr_key');
   });
 
   it('marks rows stored before the insert-tracking columns with time 0, and new rows with the server time', async () => {

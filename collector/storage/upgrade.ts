@@ -68,20 +68,36 @@ async function textIndexes(client: ClickHouseClient, o: SchemaOptions): Promise<
     { db: o.database, t: storageName(o, o.table) },
   );
   if (!found.some((i) => BLOOM_INDEXES.includes(i.name) && i.type === 'bloom_filter')) return;
-  const drop = BLOOM_INDEXES.filter((n) => found.some((i) => i.name === n)).map((n) => `DROP INDEX IF EXISTS ${n}`);
-  for (const q of alterClustered(o, o.table, drop, false)) await client.command({ query: q });
-  // In the exporter's order: first in the table, each after the one before.
-  const add = attributeIndexes(o).map((def, i, all) => `ADD INDEX IF NOT EXISTS ${def} ${i === 0 ? 'FIRST' : `AFTER ${all[i - 1].split(' ')[0]}`}`);
-  for (const q of alterClustered(o, o.table, add, false)) await client.command({ query: q });
-  const build = attributeIndexes(o).map((def) => `MATERIALIZE INDEX ${def.split(' ')[0]}`);
-  for (const clause of build) for (const q of alterClustered(o, o.table, [clause], false)) await client.command({ query: q });
+  for (const query of textIndexStatements(o, found.map((i) => i.name))) await client.command({ query });
 }
+
+/**
+ * The ALTERs from the bloom filter indexes to the text indexes, given the index names the
+ * table has: drop the five, add the text ones in the exporter's order (first in the table,
+ * each after the one before), and build them for the stored parts.
+ */
+export function textIndexStatements(o: SchemaOptions, present: string[]): string[] {
+  const drop = BLOOM_INDEXES.filter((n) => present.includes(n)).map((n) => `DROP INDEX IF EXISTS ${n}`);
+  const defs = attributeIndexes(o);
+  const add = defs.map((def, i) => `ADD INDEX IF NOT EXISTS ${def} ${i === 0 ? 'FIRST' : `AFTER ${indexName(defs[i - 1])}`}`);
+  return [
+    ...alterClustered(o, o.table, drop, false),
+    ...alterClustered(o, o.table, add, false),
+    ...defs.flatMap((def) => alterClustered(o, o.table, [`MATERIALIZE INDEX ${indexName(def)}`], false)),
+  ];
+}
+
+const indexName = (def: string) => def.split(' ')[0];
 
 async function ttlUnits(client: ClickHouseClient, o: SchemaOptions, name: string, column: string): Promise<void> {
   if (!(o.ttlSeconds > 0)) return;
   const t = await tableInfo(client, o.database, storageName(o, name));
   const want = ttl(o, column);
   if (!t || !t.create_table_query.includes(`TTL toDateTime(${column}) + toIntervalSecond(`) || t.create_table_query.includes(want)) return;
-  const q = alterClustered(o, name, [`MODIFY ${want}`], false).map((s) => `${s} SETTINGS materialize_ttl_after_modify = 0`);
-  for (const s of q) await client.command({ query: s });
+  for (const query of ttlStatements(o, name, column)) await client.command({ query });
+}
+
+/** The TTL written again in the exporter's unit, without rewriting any part. */
+export function ttlStatements(o: SchemaOptions, name: string, column: string): string[] {
+  return alterClustered(o, name, [`MODIFY ${ttl(o, column)}`], false).map((s) => `${s} SETTINGS materialize_ttl_after_modify = 0`);
 }
