@@ -56,7 +56,7 @@ export function goJson(v: AttrValue[] | { [key: string]: AttrValue }): string {
 function encode(v: AttrValue): string {
   switch (typeof v) {
     case 'string':
-      return quote(v);
+      return goQuote(v);
     case 'number':
       if (!Number.isFinite(v)) throw new Unsupported();
       return goNumber(v);
@@ -74,7 +74,7 @@ function encode(v: AttrValue): string {
       const keys = Object.keys(v);
       if (keys.length > 1 && !inOrder(keys)) keys.sort(keys.some(nonAscii) ? byCodePoint : undefined);
       let out = '{';
-      for (let i = 0; i < keys.length; i++) out += (i ? ',' : '') + quote(keys[i]) + ':' + encode(v[keys[i]]);
+      for (let i = 0; i < keys.length; i++) out += (i ? ',' : '') + goQuote(keys[i]) + ':' + encode(v[keys[i]]);
       return out + '}';
     }
   }
@@ -103,7 +103,7 @@ const SURROGATE_ESCAPE = /(\\+)ud[89a-f][0-9a-f]{2}/g;
  * UTF-8) writes as the escape of U+FFFD. An odd run of backslashes marks an escape, an even
  * one text.
  */
-function quote(s: string): string {
+export function goQuote(s: string): string {
   if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
   let j = JSON.stringify(s);
   if (j.indexOf('\\ud') >= 0) j = j.replace(SURROGATE_ESCAPE, (m, slashes: string) => (slashes.length % 2 === 1 ? `${slashes.slice(1)}\\ufffd` : m));

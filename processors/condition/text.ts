@@ -1,3 +1,4 @@
+import { goQuote } from '../../collector/model/attributes.js';
 import { DurationValue, IdValue, TimeValue, fail, idHex, kindOf, type Value } from './values.js';
 
 /**
@@ -65,17 +66,6 @@ export function goJson(v: Value): string {
 
 function byUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
-const ESCAPES: Record<string, string> = {
-  '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '<': '\\u003c', '>': '\\u003e', '&': '\\u0026',
-  '\u2028': '\\u2028', '\u2029': '\\u2029',
-};
-
-/** A JSON string as Go writes it: HTML-safe, control characters as \u00XX. */
-export function goQuote(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return `"${s.replace(/["\\<>&\u2028\u2029\u0000-\u001f]/g, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
 }
 
 /** Go's time.RFC3339Nano of a UTC time: fractional seconds without trailing zeros. */
