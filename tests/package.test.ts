@@ -2,16 +2,22 @@
  * What an install of spansift gets: a lock file that `npm ci` accepts on every platform
  * spansift runs on, packages that run on the Node versions `engines` declares, a declared
  * dependency for every package the code imports, and a packed package that holds what
- * spansift needs at run time and none of its tests.
+ * spansift needs at run time and none of its tests, and that runs, installed as
+ * `npm install -g` installs it, from any directory.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { posix } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { ExportResultCode } from '@opentelemetry/core';
 import { satisfies } from './support/node-range.js';
+import { until } from './support/until.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -141,18 +147,47 @@ describe('package-lock.json', () => {
   });
 });
 
-describe('npm pack', () => {
+/**
+ * The package as a release makes it: `npm pack` (which runs `prepare`, the build) in a copy
+ * of the working tree, so the build never replaces dist/ under other tests' feet, then
+ * unpacked as `npm install -g` lays it out, its dependencies beside it.
+ */
+describe('the packed package', () => {
   let packed: string[];
+  /** `<prefix>/bin/spansift`, linked to the unpacked package's bin file as npm links it. */
+  let command: string;
+  let installed: string;
 
   beforeAll(async () => {
-    // `npm pack` runs `prepare` first, which builds dist/ and sdk/dist/ from the sources, as a release does.
+    const src = mkdtempSync(join(tmpdir(), 'spansift-pack-src-'));
+    const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
+      .split('\0')
+      .filter((f) => f && !/^(sdk\/)?node_modules$/.test(f) && existsSync(ROOT + f));
+    for (const f of files) {
+      mkdirSync(dirname(join(src, f)), { recursive: true });
+      cpSync(ROOT + f, join(src, f));
+    }
+    symlinkSync(realpathSync(ROOT + 'node_modules'), join(src, 'node_modules'));
+    const out = join(src, '.pack');
+    mkdirSync(out);
     const stdout = await new Promise<string>((done, fail) =>
-      execFile('npm', ['pack', '--dry-run', '--json'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 110_000 }, (err, out, errOut) =>
-        err ? fail(new Error(`npm pack: ${err.message}\n${errOut}`)) : done(out),
+      execFile('npm', ['pack', '--json', '--pack-destination', out], { cwd: src, maxBuffer: 64 * 1024 * 1024, timeout: 150_000 }, (err, o, e) =>
+        err ? fail(new Error(`npm pack: ${err.message}\n${e}`)) : done(o),
       ),
     );
-    packed = (JSON.parse(stdout.slice(stdout.indexOf('['))) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-  }, 120_000);
+    const result = (JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[])[0]!;
+    packed = result.files.map((f) => f.path);
+
+    const prefix = mkdtempSync(join(tmpdir(), 'spansift-global-'));
+    installed = join(prefix, 'lib', 'node_modules', 'spansift');
+    mkdirSync(installed, { recursive: true });
+    execFileSync('tar', ['-xzf', join(out, result.filename), '-C', installed, '--strip-components=1']);
+    symlinkSync(realpathSync(ROOT + 'node_modules'), join(installed, 'node_modules'));
+    mkdirSync(join(prefix, 'bin'));
+    command = join(prefix, 'bin', 'spansift');
+    symlinkSync(join(installed, pkg.bin!.spansift!), command);
+    chmodSync(join(installed, pkg.bin!.spansift!), 0o755);
+  }, 170_000);
 
   const js = (f: string) => f.replace(/\.tsx?$/, '.js');
   const serverBuild = () => serverCode.filter((f) => /\.tsx?$/.test(f)).map((f) => 'dist/' + js(f));
@@ -193,4 +228,74 @@ describe('npm pack', () => {
     expect(extra).toEqual([]);
     expect(packed.filter((f) => /(^|\/)(tests?|testdata|bench)\/|\.test\./.test(f))).toEqual([]);
   });
+
+  /** The environment of a shell somewhere else: node on the PATH, no spansift variables. */
+  const env = (extra: Record<string, string> = {}) => ({
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPANSIFT_') && !k.startsWith('CLICKHOUSE_'))),
+    PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+    ...extra,
+  });
+
+  it('`spansift validate` from another directory checks the config the package holds', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'spansift-elsewhere-'));
+    const stdout = execFileSync(command, ['validate'], { cwd, env: env(), encoding: 'utf8' });
+    expect(stdout.trim()).toBe(`${realpathSync(installed)}/config/spansift.yaml: valid`);
+  });
+
+  it('`spansift start` from another directory stores what an OpenTelemetry exporter sends, serves its pages, and stops on SIGTERM', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'spansift-elsewhere-'));
+    const child = spawn(command, ['start'], {
+      cwd,
+      env: env({
+        SPANSIFT_DATA_DIR: join(cwd, 'data'),
+        SPANSIFT_OTLP_HTTP_ENDPOINT: '127.0.0.1:0',
+        SPANSIFT_OTLP_GRPC_ENDPOINT: '127.0.0.1:0',
+        SPANSIFT_UI_ENDPOINT: '127.0.0.1:0',
+        SPANSIFT_ADMIN_TOKEN: 'packed-admin-token',
+      }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | string>((done) => child.on('exit', (code, signal) => done(code ?? signal ?? -1)));
+    try {
+      const started = await until('spansift started', async () => {
+        if (child.exitCode !== null) throw new Error(`spansift exited ${child.exitCode}:\n${output}`);
+        const line = output.split('\n').find((l) => l.includes('"msg":"spansift started"'));
+        return line ? (JSON.parse(line) as { otlp_http: { port: number }; ui: { port: number } }) : undefined;
+      }, 60_000);
+      const ui = `http://127.0.0.1:${started.ui.port}`;
+
+      // Protobuf over HTTP: the .proto files come from the package.
+      const memory = new InMemorySpanExporter();
+      const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+      provider.getTracer('packed').startSpan('from-a-packed-install').end();
+      const [span] = memory.getFinishedSpans();
+      const exporter = new OTLPTraceExporter({ url: `http://127.0.0.1:${started.otlp_http.port}/v1/traces` });
+      const result = await new Promise<{ code: number; error?: Error }>((done) => exporter.export([span!], done));
+      await exporter.shutdown();
+      expect(result.error).toBeUndefined();
+      expect(result.code).toBe(ExportResultCode.SUCCESS);
+      const traceId = span!.spanContext().traceId;
+      const stored = await until('the span is stored', async () => {
+        const r = await fetch(`${ui}/api/v1/traces/${traceId}`, { headers: { Authorization: 'Bearer packed-admin-token' } });
+        return r.status === 200 && ((await r.json()) as { spans: { name: string }[] });
+      });
+      expect(stored.spans.map((s) => s.name)).toEqual(['from-a-packed-install']);
+
+      // The sign-in page and the assets it links, from the package's ui-lite/static.
+      const page = await fetch(`${ui}/sign-in`);
+      expect(page.status).toBe(200);
+      const assets = [...(await page.text()).matchAll(/(?:href|src)="(\/static\/[^"]+)"/g)].map((m) => m[1]!);
+      expect(assets.length).toBeGreaterThan(0);
+      for (const a of assets) expect((await fetch(ui + a)).status, a).toBe(200);
+
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(existsSync(join(cwd, 'data', 'clickhouse'))).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 120_000);
 });
