@@ -5,9 +5,9 @@
  * spansift needs at run time and none of its tests, and that runs, installed as
  * `npm install -g` installs it, from any directory.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -157,9 +157,15 @@ describe('the packed package', () => {
   /** `<prefix>/bin/spansift`, linked to the unpacked package's bin file as npm links it. */
   let command: string;
   let installed: string;
+  /** The copy of the tree, the install prefix and the working directories of the runs. */
+  const scratch: string[] = [];
+  afterAll(() => {
+    for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  });
 
   beforeAll(async () => {
     const src = mkdtempSync(join(tmpdir(), 'spansift-pack-src-'));
+    scratch.push(src);
     const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
       .split('\0')
       .filter((f) => f && !/^(sdk\/)?node_modules$/.test(f) && existsSync(ROOT + f));
@@ -179,6 +185,7 @@ describe('the packed package', () => {
     packed = result.files.map((f) => f.path);
 
     const prefix = mkdtempSync(join(tmpdir(), 'spansift-global-'));
+    scratch.push(prefix);
     installed = join(prefix, 'lib', 'node_modules', 'spansift');
     mkdirSync(installed, { recursive: true });
     execFileSync('tar', ['-xzf', join(out, result.filename), '-C', installed, '--strip-components=1']);
@@ -238,12 +245,14 @@ describe('the packed package', () => {
 
   it('`spansift validate` from another directory checks the config the package holds', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'spansift-elsewhere-'));
+    scratch.push(cwd);
     const stdout = execFileSync(command, ['validate'], { cwd, env: env(), encoding: 'utf8' });
     expect(stdout.trim()).toBe(`${realpathSync(installed)}/config/spansift.yaml: valid`);
   });
 
   it('`spansift start` from another directory stores what an OpenTelemetry exporter sends, serves its pages, and stops on SIGTERM', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'spansift-elsewhere-'));
+    scratch.push(cwd);
     const child = spawn(command, ['start'], {
       cwd,
       env: env({
