@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem, loadConfigFile } from '../config/load.js';
-import { CONFIG_CHECKS, loadConfig } from './config.js';
+import { CONFIG_CHECKS, configFileFor, loadConfig } from './config.js';
 import { checkStrictOttl } from '../processors/rules/strict-ottl.js';
 import { createLogger } from '../collector/log.js';
 
@@ -31,7 +31,9 @@ Usage:
   spansift --help                      this text
 
 Options:
-  -c, --config FILE   config file (default: $SPANSIFT_CONFIG, else config/spansift.yaml)
+  -c, --config FILE   config file (default: $SPANSIFT_CONFIG, else spansift's own
+                      config/spansift.yaml; both FILE and $SPANSIFT_CONFIG are read from
+                      the working directory when relative)
   -h, --help          show this help
 
 Times (--since, --until): a duration back from now (24h, 30m), an RFC 3339 time, or
@@ -42,11 +44,6 @@ answered 503 + Retry-After (gRPC UNAVAILABLE) while those in flight are stored a
 answered; then pending inserts flush and spansift exits. SIGHUP (or saving the config
 file) reloads queues, rules, users, labeling and evaluations; a file that does not
 validate is reported and the running config stays.`;
-
-/** The config file as the user named it (messages show it that way; reading resolves it against the working directory). */
-function configPath(flag: string | undefined): string {
-  return flag ?? process.env.SPANSIFT_CONFIG ?? 'config/spansift.yaml';
-}
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -79,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     const { usersCommand } = await import('./users.js');
     return usersCommand(positionals[1], (s) => process.stdout.write(s + '\n'), (s) => process.stderr.write(s + '\n'));
   }
-  const file = configPath(values.config);
+  const file = configFileFor(values.config);
   if (command === 'validate') {
     try {
       loadConfig(file);

@@ -321,9 +321,24 @@ describe('shipped configs', () => {
   });
 
   it('config/server.yaml is valid, in server mode, and reads the ClickHouse variables', () => {
-    const c = loadConfigFile(SERVER, { CLICKHOUSE_URL: 'http://clickhouse:8123', CLICKHOUSE_USER: 'sift', CLICKHOUSE_PASSWORD: '314159', CLICKHOUSE_DATABASE: 'traces' });
+    const c = loadConfigFile(SERVER, { CLICKHOUSE_URL: 'http://clickhouse:8123', CLICKHOUSE_USER: 'sift', CLICKHOUSE_PASSWORD: '314159', CLICKHOUSE_DATABASE: 'traces', SPANSIFT_INGEST_TOKEN: 't0ken' });
     expect(c.storage.clickhouse).toMatchObject({ url: 'http://clickhouse:8123', username: 'sift', password: '314159', database: 'traces' });
     expect(c.storage.clickhouse.embedded).toBeUndefined();
-    expect(loadConfigFile(SERVER, {}).storage.clickhouse.url).toBe('http://127.0.0.1:8123');
+    expect(loadConfigFile(SERVER, { SPANSIFT_INGEST_TOKEN: 't0ken' }).storage.clickhouse.url).toBe('http://127.0.0.1:8123');
+  });
+
+  it('config/server.yaml takes the ingest token from SPANSIFT_INGEST_TOKEN, and is not valid without one', () => {
+    expect(loadConfigFile(SERVER, { SPANSIFT_INGEST_TOKEN: '20240101' }).receivers.otlp.auth.bearer_tokens).toEqual(['20240101']);
+    for (const env of [{}, { SPANSIFT_INGEST_TOKEN: '' }]) {
+      const problems = (() => {
+        try {
+          loadConfigFile(SERVER, env);
+        } catch (e) {
+          return (e as ConfigError).problems.map((p) => `${p.path}: ${p.message}`);
+        }
+        return [];
+      })();
+      expect(problems).toEqual(['receivers.otlp.auth.bearer_tokens.0: a token must not be empty']);
+    }
   });
 });

@@ -1,16 +1,19 @@
 /**
- * The `spansift` command as users run it: a child process from the project root, checked
- * by exit code, stdout and stderr.
+ * The `spansift` command as users run it: a child process from the project root (or from
+ * another directory, as after a global install), checked by exit code, stdout and stderr.
  */
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freePort } from './support/process.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
+/** tsx by its path, so that the command also runs from a directory without node_modules. */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 interface Run {
   code: number | null;
@@ -18,14 +21,14 @@ interface Run {
   stderr: string;
 }
 
-/** Runs `spansift ARGS` from the project root, with no SPANSIFT_* variables but those given, and `stdin` piped in. */
-function spansift(args: string[], env: Record<string, string> = {}, stdin = ''): Promise<Run> {
+/** Runs `spansift ARGS` from `cwd` (the project root), with no SPANSIFT_* variables but those given, and `stdin` piped in. */
+function spansift(args: string[], env: Record<string, string> = {}, stdin = '', cwd = ROOT): Promise<Run> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPANSIFT_') && !k.startsWith('CLICKHOUSE_')));
   return new Promise((done) => {
     const child = execFile(
       process.execPath,
-      ['--import', 'tsx', 'cli/main.ts', ...args],
-      { cwd: ROOT, env: { ...clean, ...env }, timeout: 60_000 },
+      ['--import', TSX, join(ROOT, 'cli/main.ts'), ...args],
+      { cwd, env: { ...clean, ...env }, timeout: 60_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
         done({ code, stdout, stderr });
@@ -163,6 +166,36 @@ describe('spansift validate', () => {
     const flagWins = await spansift(['validate', '--config', 'config/spansift.yaml'], { SPANSIFT_CONFIG: 'config/testdata/duplicate-key.yaml' });
     expect(flagWins.code).toBe(0);
     expect(flagWins.stdout.trim()).toBe('config/spansift.yaml: valid');
+  });
+});
+
+describe('spansift run from another directory (a global install, a container)', () => {
+  const elsewhere = () => mkdtempSync(join(tmpdir(), 'spansift-cwd-'));
+
+  it("reads its own config/spansift.yaml when no file is named, not the working directory's", async () => {
+    const cwd = elsewhere();
+    // A config/spansift.yaml here that would fail: the default is not read from the working directory.
+    mkdirSync(join(cwd, 'config'));
+    writeFileSync(join(cwd, 'config', 'spansift.yaml'), 'nonsense: [\n');
+    const r = await spansift(['validate'], {}, '', cwd);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(`${join(ROOT, 'config', 'spansift.yaml')}: valid`);
+  });
+
+  it('reads --config and $SPANSIFT_CONFIG from the working directory', async () => {
+    const cwd = elsewhere();
+    writeFileSync(join(cwd, 'mine.yaml'), 'receivers:\n  otlp:\n    htttp: {}\n');
+    const viaFlag = await spansift(['validate', '--config', 'mine.yaml'], {}, '', cwd);
+    expect(viaFlag.code).toBe(1);
+    expect(viaFlag.stderr).toContain('mine.yaml:3:5: receivers.otlp.htttp: unknown key "htttp"');
+    const viaEnv = await spansift(['validate'], { SPANSIFT_CONFIG: 'mine.yaml' }, '', cwd);
+    expect(viaEnv.code).toBe(1);
+    expect(viaEnv.stderr).toContain('mine.yaml:3:5: receivers.otlp.htttp: unknown key "htttp"');
+    // A relative path names a file of the working directory, even where the package has one by that name.
+    const packaged = await spansift(['validate', '--config', 'config/spansift.yaml'], {}, '', elsewhere());
+    expect(packaged.code).toBe(1);
+    expect(packaged.stderr).toMatch(/^config\/spansift\.yaml:0:0: cannot read the file: ENOENT/);
   });
 });
 
