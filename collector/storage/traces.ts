@@ -69,23 +69,38 @@ export class TraceStore {
     return this.writer.write(rows);
   }
 
+  /**
+   * A trace's spans, each once. The lookup table bounds the time range read, as Grafana's
+   * ClickHouse plugin does. It is written by a materialized view in the same insert, but an
+   * insert cut short by a crash can leave spans without their lookup row (the spans' part
+   * written, the view's not, and the export never retried); when the bounded read finds
+   * nothing, the spans are read by TraceId alone, so a span that search shows always opens.
+   */
   async getTrace(traceId: string): Promise<StoredSpan[]> {
     const lookup = `${quoteIdent(this.o.database)}.${quoteIdent(this.o.table + '_trace_id_ts')}`;
+    const bounded = await this.traceRows(
+      `WITH
+          (SELECT min(Start) FROM ${lookup} WHERE TraceId = {traceId:String}) AS trace_start,
+          (SELECT max(End) + 1 FROM ${lookup} WHERE TraceId = {traceId:String}) AS trace_end`,
+      'AND Timestamp >= trace_start AND Timestamp <= trace_end',
+      traceId,
+    );
+    return bounded.length > 0 ? bounded : this.traceRows('', '', traceId);
+  }
+
+  private async traceRows(withClause: string, bounds: string, traceId: string): Promise<StoredSpan[]> {
     const rs = await this.client.query({
       query: `
-        WITH
-          (SELECT min(Start) FROM ${lookup} WHERE TraceId = {traceId:String}) AS trace_start,
-          (SELECT max(End) + 1 FROM ${lookup} WHERE TraceId = {traceId:String}) AS trace_end
+        ${withClause}
         SELECT ${SPAN_COLUMNS}
         FROM ${this.qualified}
-        WHERE TraceId = {traceId:String} AND Timestamp >= trace_start AND Timestamp <= trace_end
+        WHERE TraceId = {traceId:String} ${bounds}
         ORDER BY Timestamp, SpanId
         LIMIT 1 BY SpanId`,
       query_params: { traceId },
       format: 'JSONEachRow',
     });
-    const rows = await rs.json<SpanRow>();
-    return rows.map(toStoredSpan);
+    return (await rs.json<SpanRow>()).map(toStoredSpan);
   }
 
   /**
