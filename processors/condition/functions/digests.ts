@@ -113,10 +113,11 @@ export function communityId(srcIp: string, srcPort: number, dstIp: string, dstPo
 }
 
 export const DIGEST_FUNCTIONS: Record<string, FunctionDef> = {
-  Murmur3Hash: stringHash(murmur3Hex32, (x) => `lower(hex(reverse(reinterpretAsString(murmurHash3_32(${x})))))`),
-  Murmur3Hash128: stringHash(murmur3Hex128),
-  XXH3: stringHash(xxh3Hex, (x) => `lower(hex(xxh3(${x})))`),
-  XXH128: stringHash(xxh128Hex),
+  // ClickHouse's functions are the same hashes with seed 0; hex() of a number drops leading zero bytes.
+  Murmur3Hash: stringHash(murmur3Hex32, (x) => `lower(hex(reverse(unhex(leftPad(hex(murmurHash3_32(${x})), 8, '0')))))`),
+  Murmur3Hash128: stringHash(murmur3Hex128, (x) => `lower(hex(murmurHash3_128(${x})))`),
+  XXH3: stringHash(xxh3Hex, (x) => `leftPad(lower(hex(xxh3(${x}))), 16, '0')`),
+  XXH128: stringHash(xxh128Hex, (x) => `leftPad(lower(hex(xxh3_128(${x}))), 32, '0')`),
   CommunityID: {
     params: [
       { name: 'source_ip', kind: 'value' },

@@ -19,8 +19,19 @@ interface Spec {
   verb: string;
 }
 
+/** A number that is a float64 although it is whole (a literal such as `2.0`). */
+export class GoFloat {
+  constructor(readonly value: number) {}
+}
+
+function kindOfArg(v: Value): ReturnType<typeof kindOf> {
+  return v instanceof GoFloat ? 'float' : kindOf(v);
+}
+
+const num = (v: Value) => (v instanceof GoFloat ? v.value : (v as number));
+
 function goType(v: Value): string {
-  switch (kindOf(v)) {
+  switch (kindOfArg(v)) {
     case 'nil': return '<nil>';
     case 'string': return 'string';
     case 'int': return 'int64';
@@ -200,11 +211,11 @@ function timeString(ns: bigint): string {
 
 /** %v of any value, as fmt prints it. */
 function plainV(v: Value, spec: Spec): string {
-  switch (kindOf(v)) {
+  switch (kindOfArg(v)) {
     case 'nil': return '<nil>';
     case 'string': return v as string;
     case 'int': return intText(BigInt(v as number), spec, 'd')!;
-    case 'float': return floatText(v as number, { ...spec, width: undefined }, 'v')!;
+    case 'float': return floatText(num(v), { ...spec, width: undefined }, 'v')!;
     case 'bool': return String(v);
     case 'bytes': return `[${[...(v as Uint8Array)].join(' ')}]`;
     case 'list': return `[${(v as Value[]).map((x) => plainV(x, spec)).join(' ')}]`;
@@ -220,7 +231,7 @@ function plainV(v: Value, spec: Spec): string {
 
 function formatOne(v: Value, spec: Spec): string | undefined {
   const verb = spec.verb;
-  switch (kindOf(v)) {
+  switch (kindOfArg(v)) {
     case 'nil':
       return verb === 'v' ? padTo('<nil>', spec, false) : undefined;
     case 'bool':
@@ -228,7 +239,7 @@ function formatOne(v: Value, spec: Spec): string | undefined {
     case 'int':
       return intText(BigInt(v as number), spec, verb);
     case 'float':
-      return floatText(v as number, spec, verb);
+      return floatText(num(v), spec, verb);
     case 'string':
       return strText(v as string, spec, verb);
     case 'bytes':
@@ -245,7 +256,7 @@ function formatOne(v: Value, spec: Spec): string | undefined {
 
 /** The text fmt writes for a value that does not fit its verb: `%!d(string=a)`. */
 function badVerb(verb: string, v: Value): string {
-  if (kindOf(v) === 'nil') return `%!${verb}(<nil>)`;
+  if (kindOfArg(v) === 'nil') return `%!${verb}(<nil>)`;
   return `%!${verb}(${goType(v)}=${plainV(v, { plus: false, minus: false, sharp: false, zero: false, space: false, verb: 'v' })})`;
 }
 

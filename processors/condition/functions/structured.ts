@@ -2,12 +2,14 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { RE2JS } from 're2js';
 import { parse as parseYaml } from 'yaml';
-import type { ValueExpr } from '../ast.js';
+import type { Span } from '../../../collector/model/span.js';
+import type { ListExpr, ValueExpr } from '../ast.js';
+import { compileValue } from '../closure-values.js';
 import { strictString } from '../convert.js';
-import { fail, kindOf, type Value } from '../values.js';
+import { boxed, fail, kindOf, type Value } from '../values.js';
 import { dynGetter, literalString, type FunctionDef } from './define.js';
 import { readCsvRow } from './csv.js';
-import { goSprintf } from './go-fmt.js';
+import { GoFloat, goSprintf } from './go-fmt.js';
 import { urlMap } from './go-url.js';
 import { parseKeyValue, toKeyValueString } from './key-value.js';
 import { mapOf, put, type ValueMap } from './maps.js';
@@ -202,10 +204,15 @@ export const STRUCTURED_FUNCTIONS: Record<string, FunctionDef> = {
     check: (args, bad) => {
       if (args[1].type !== 'list') bad(1, 'the arguments must be a list such as [attributes["a"], 2]');
     },
-    closure: ([, vals], call) => {
+    closure: (_args, call) => {
       const format = literalString(call, 0);
-      const list = vals.get;
-      return (s) => goSprintf(format, list(s) as Value[]);
+      // Each value keeps its static type, so a whole float literal such as 2.0 formats as a float64.
+      const items = (call.args[1] as ListExpr).items.map((i) => {
+        const c = compileValue(i);
+        const g = boxed(c.type, c.get);
+        return c.type === 'float' ? (s: Span) => new GoFloat(g(s) as number) : g;
+      });
+      return (s) => goSprintf(format, items.map((g) => g(s)));
     },
   },
 };
