@@ -116,37 +116,107 @@ export function goQuoteString(s: string): string {
   return out + '"';
 }
 
-/** strconv.FormatFloat's 'e' digits: `d.ddde±dd`. */
-function expText(f: number, prec: number | undefined, upper: boolean): string {
-  let s = prec === undefined ? f.toExponential() : f.toExponential(Math.min(prec, 100));
-  s = s.replace(/e([+-])(\d)$/, 'e$10$2');
-  return upper ? s.toUpperCase() : s;
+/** The exact decimal value of a finite double: digits `n` with the decimal point `scale` places from the right. */
+function exactDecimal(f: number): { n: bigint; scale: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(f));
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const frac = bits & ((1n << 52n) - 1n);
+  const m = biased === 0 ? frac : frac | (1n << 52n);
+  const e = (biased === 0 ? 1 : biased) - 1075;
+  return e >= 0 ? { n: m << BigInt(e), scale: 0 } : { n: m * 5n ** BigInt(-e), scale: -e };
 }
 
-function fixedText(f: number, prec: number): string {
-  if (Math.abs(f) < 1e21) return f.toFixed(Math.min(prec, 100));
-  return BigInt(f).toString() + (prec > 0 ? '.' + '0'.repeat(prec) : '');
+/** `n / 10^drop` rounded half to even, as strconv rounds exact decimals. */
+function roundDrop(n: bigint, drop: number): bigint {
+  if (drop <= 0) return n * 10n ** BigInt(-drop);
+  const d = 10n ** BigInt(drop);
+  const q = n / d;
+  const r = n % d;
+  return r * 2n > d || (r * 2n === d && q % 2n === 1n) ? q + 1n : q;
 }
 
-/** %g: shortest (or `prec` significant digits), exponent form below 1e-4 or from 1e`eprec` up. */
-function generalText(f: number, prec: number | undefined, upper: boolean, sharp: boolean): string {
-  if (f === 0) return Object.is(f, -0) ? '-0' : '0';
-  const digits = prec === undefined ? f.toExponential() : f.toExponential(Math.max((prec || 1) - 1, 0));
-  const [mant, e] = digits.split('e');
-  const exp = Number(e);
-  const nd = mant.replace(/^-/, '').replace('.', '').replace(/0+$/, '').length || 1;
-  let eprec = prec === undefined ? 6 : prec || 1;
-  if (prec !== undefined && eprec > nd && nd >= exp + 1) eprec = nd;
-  if (prec === undefined) eprec = 6;
-  let out: string;
-  if (exp < -4 || exp >= eprec) {
-    const m = prec === undefined ? mant : mant.includes('.') && !sharp ? mant.replace(/\.?0+$/, '') : mant;
-    out = `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  } else {
-    const decimals = prec === undefined ? Math.max(nd - exp - 1, 0) : Math.max(Math.min(prec || 1, nd) - exp - 1, 0);
-    out = f.toFixed(decimals);
+/** Decimal digits `d` (no trailing zeros unless "0") with the point after `dp` of them, as strconv's decimal type. */
+interface Digits {
+  d: string;
+  dp: number;
+}
+
+function trimDigits(d: string, dp: number): Digits {
+  const t = d.replace(/0+$/, '');
+  return t === '' ? { d: '', dp: 0 } : { d: t, dp };
+}
+
+/** Shortest digits that read back as `f` (JavaScript's and Go's shortest forms agree). */
+function shortestDigits(f: number): Digits {
+  if (f === 0) return { d: '', dp: 0 };
+  const [mant, e] = Math.abs(f).toExponential().split('e');
+  return trimDigits(mant.replace('.', ''), Number(e) + 1);
+}
+
+/** `sig` significant digits, rounded half to even. */
+function significantDigits(f: number, sig: number): Digits {
+  if (f === 0) return { d: '', dp: 0 };
+  const { n, scale } = exactDecimal(f);
+  const len = n.toString().length;
+  let q = roundDrop(n, len - sig);
+  let dp = len - scale;
+  if (q.toString().length > sig) {
+    q /= 10n;
+    dp++;
   }
-  return upper ? out.toUpperCase() : out;
+  return trimDigits(q.toString(), dp);
+}
+
+const digitAt = (x: Digits, i: number) => (i >= 0 && i < x.d.length ? x.d[i] : '0');
+
+/** strconv's fmtE: one digit, `prec` decimals, a signed exponent of at least two digits. */
+function fmtE(x: Digits, prec: number, upper: boolean): string {
+  let out = x.d === '' ? '0' : x.d[0];
+  if (prec > 0) {
+    out += '.';
+    for (let i = 1; i <= prec; i++) out += digitAt(x, i);
+  }
+  const exp = x.d === '' ? 0 : x.dp - 1;
+  out += (upper ? 'E' : 'e') + (exp < 0 ? '-' : '+') + String(Math.abs(exp)).padStart(2, '0');
+  return out;
+}
+
+/** strconv's fmtF: the integer part, then `prec` decimals. */
+function fmtF(x: Digits, prec: number): string {
+  let out = '';
+  if (x.dp > 0) for (let i = 0; i < x.dp; i++) out += digitAt(x, i);
+  else out = '0';
+  if (prec > 0) {
+    out += '.';
+    for (let i = 0; i < prec; i++) out += digitAt(x, x.dp + i);
+  }
+  return out;
+}
+
+/** strconv.FormatFloat(f, 'e'|'f'|'g', prec, 64) for a finite non-negative f (prec undefined: shortest). */
+function formatFloat(f: number, verb: 'e' | 'f' | 'g', prec: number | undefined, upper: boolean): string {
+  if (verb === 'e') {
+    const x = prec === undefined ? shortestDigits(f) : significantDigits(f, prec + 1);
+    return fmtE(x, prec ?? Math.max(x.d.length - 1, 0), upper);
+  }
+  if (verb === 'f') {
+    if (prec === undefined) return fmtF(shortestDigits(f), Math.max(shortestDigits(f).d.length - shortestDigits(f).dp, 0));
+    const { n, scale } = exactDecimal(f);
+    const q = roundDrop(n, scale - prec).toString().padStart(prec + 1, '0');
+    return prec > 0 ? `${q.slice(0, -prec)}.${q.slice(-prec)}` : q;
+  }
+  let p = prec === undefined ? undefined : prec === 0 ? 1 : prec;
+  const x = p === undefined ? shortestDigits(f) : significantDigits(f, p);
+  const nd = x.d.length;
+  if (p === undefined) p = nd;
+  let eprec = p;
+  if (eprec > nd && nd >= x.dp) eprec = nd;
+  if (prec === undefined) eprec = 6;
+  const exp = x.dp - 1;
+  if (exp < -4 || exp >= eprec) return fmtE(x, Math.min(p, nd) - 1, upper);
+  return fmtF(x, Math.max((p > x.dp ? nd : p) - x.dp, 0));
 }
 
 function floatText(f: number, spec: Spec, verb: string): string | undefined {
@@ -154,13 +224,14 @@ function floatText(f: number, spec: Spec, verb: string): string | undefined {
   if (Number.isNaN(f)) body = 'NaN';
   else if (!Number.isFinite(f)) body = f > 0 ? (spec.plus ? '+Inf' : spec.space ? ' Inf' : 'Inf') : '-Inf';
   else {
+    const abs = Math.abs(f);
     switch (verb) {
-      case 'v': case 'g': case 'G': body = generalText(f, spec.prec, verb === 'G', spec.sharp); break;
-      case 'e': case 'E': body = expText(f, spec.prec ?? 6, verb === 'E'); break;
-      case 'f': case 'F': body = fixedText(f, spec.prec ?? 6); break;
+      case 'v': case 'g': case 'G': body = formatFloat(abs, 'g', spec.prec, verb === 'G'); break;
+      case 'e': case 'E': body = formatFloat(abs, 'e', spec.prec ?? 6, verb === 'E'); break;
+      case 'f': case 'F': body = formatFloat(abs, 'f', spec.prec ?? 6, false); break;
       default: return undefined;
     }
-    if (!body.startsWith('-')) body = (spec.plus ? '+' : spec.space ? ' ' : '') + body;
+    body = (f < 0 || Object.is(f, -0) ? '-' : spec.plus ? '+' : spec.space ? ' ' : '') + body;
   }
   return padTo(body, spec, Number.isFinite(f));
 }

@@ -163,7 +163,7 @@ export const STRUCTURED_FUNCTIONS: Record<string, FunctionDef> = {
     },
   },
   URL: {
-    params: [{ name: 'url_string', kind: 'value' }],
+    params: [{ name: 'uri', kind: 'value' }],
     returns: 'map',
     errors: true,
     closure: ([v]) => (s) => urlMap(strictString(v.get(s))),
@@ -188,7 +188,7 @@ export const STRUCTURED_FUNCTIONS: Record<string, FunctionDef> = {
     },
   },
   UserAgent: {
-    params: [{ name: 'value', kind: 'value' }],
+    params: [{ name: 'user_agent', kind: 'value' }],
     returns: 'map',
     errors: true,
     closure: ([v]) => (s) => {
