@@ -40,6 +40,9 @@ describe('Format (Go fmt.Sprintf)', () => {
     ['%s', ['a', 1, 'b'], 'a%!(EXTRA int64=1, string=b)'],
     ['100%', [], '100%!(NOVERB)'],
     ['%*d', [5, 42], '   42'],
+    ['%*d', [10_000_000, 42], '%!(BADWIDTH)42'],
+    ['a%99999999d', [1], 'a%!(NOVERB)%!(EXTRA int64=1)'],
+    ['%.30f', [0.1], '0.100000000000000005551115123126'],
   ])('%j', (format, args, expected) => {
     expect(goSprintf(format, args)).toBe(expected);
   });

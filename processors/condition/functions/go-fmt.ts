@@ -128,9 +128,8 @@ function exactDecimal(f: number): { n: bigint; scale: number } {
   return e >= 0 ? { n: m << BigInt(e), scale: 0 } : { n: m * 5n ** BigInt(-e), scale: -e };
 }
 
-/** `n / 10^drop` rounded half to even, as strconv rounds exact decimals. */
+/** `n / 10^drop` rounded half to even, as strconv rounds exact decimals (drop > 0). */
 function roundDrop(n: bigint, drop: number): bigint {
-  if (drop <= 0) return n * 10n ** BigInt(-drop);
   const d = 10n ** BigInt(drop);
   const q = n / d;
   const r = n % d;
@@ -160,6 +159,7 @@ function significantDigits(f: number, sig: number): Digits {
   if (f === 0) return { d: '', dp: 0 };
   const { n, scale } = exactDecimal(f);
   const len = n.toString().length;
+  if (len <= sig) return trimDigits(n.toString(), len - scale);
   let q = roundDrop(n, len - sig);
   let dp = len - scale;
   if (q.toString().length > sig) {
@@ -204,7 +204,7 @@ function formatFloat(f: number, verb: 'e' | 'f' | 'g', prec: number | undefined,
   if (verb === 'f') {
     if (prec === undefined) return fmtF(shortestDigits(f), Math.max(shortestDigits(f).d.length - shortestDigits(f).dp, 0));
     const { n, scale } = exactDecimal(f);
-    const q = roundDrop(n, scale - prec).toString().padStart(prec + 1, '0');
+    const q = (scale > prec ? roundDrop(n, scale - prec).toString() : n.toString() + '0'.repeat(prec - scale)).padStart(prec + 1, '0');
     return prec > 0 ? `${q.slice(0, -prec)}.${q.slice(-prec)}` : q;
   }
   let p = prec === undefined ? undefined : prec === 0 ? 1 : prec;
@@ -353,16 +353,23 @@ export function goSprintf(format: string, args: Value[]): string {
       else if (c === ' ') spec.space = true;
       else break;
     }
+    // Go's parsenum and intFromArg: a number past 1e6 is "crazy long"; as digits it swallows the rest of the format.
     const num = (): number | undefined | 'bad' => {
       if (format[i] === '*') {
         i++;
         const a = args[argNum++];
-        return kindOf(a) === 'int' ? Number(a) : 'bad';
+        return kindOfArg(a) === 'int' && Math.abs(Number(a)) <= 1e6 ? Number(a) : 'bad';
       }
-      const m = /^\d+/.exec(format.slice(i));
-      if (!m) return undefined;
-      i += m[0].length;
-      return Number(m[0]);
+      let n: number | undefined;
+      while (i < format.length && format[i] >= '0' && format[i] <= '9') {
+        if (n !== undefined && n > 1e6) {
+          i = format.length;
+          return undefined;
+        }
+        n = (n ?? 0) * 10 + Number(format[i]);
+        i++;
+      }
+      return n;
     };
     let badWidth = false;
     const w = num();

@@ -60,16 +60,22 @@ function sliceToMap(items: Value[], keyPath: string[], valuePath: string[] | und
 
 const MODES = ['strict', 'lazyQuotes', 'ignoreQuotes'];
 
-let userAgents: ((ua: string) => { family: string; major: string | null; minor: string | null; patch: string | null }) | undefined;
+type UaParser = (ua: string) => { family: string; major: string | null; minor: string | null; patch: string | null };
+let userAgents: UaParser | undefined;
 
-/** uap-core's regexes (the ones the collector's uap-go embeds), read once on first use. */
-function parseUserAgent(ua: string): { family: string; version: string } {
+/** uap-core's regexes (the ones the collector's uap-go embeds), read once, when the first condition using them compiles. */
+function userAgentParser(): UaParser {
   if (!userAgents) {
     const require = createRequire(import.meta.url);
     const regexes = parseYaml(readFileSync(require.resolve('uap-core/regexes.yaml'), 'utf8'));
-    userAgents = (require('uap-ref-impl') as (r: unknown) => { parseUA: NonNullable<typeof userAgents> })(regexes).parseUA;
+    userAgents = (require('uap-ref-impl') as (r: unknown) => { parseUA: UaParser })(regexes).parseUA;
   }
-  const r = userAgents(ua);
+  return userAgents;
+}
+
+/** uap-go's family and ToVersionString (major, then .minor and .patch when present). */
+function parseUserAgent(parse: UaParser, ua: string): { family: string; version: string } {
+  const r = parse(ua);
   const version = (r.major ?? '') + (r.minor ? '.' + r.minor : '') + (r.patch ? '.' + r.patch : '');
   return { family: r.family, version };
 }
@@ -191,10 +197,13 @@ export const STRUCTURED_FUNCTIONS: Record<string, FunctionDef> = {
     params: [{ name: 'user_agent', kind: 'value' }],
     returns: 'map',
     errors: true,
-    closure: ([v]) => (s) => {
-      const ua = strictString(v.get(s));
-      const r = parseUserAgent(ua);
-      return mapOf([['user_agent.name', r.family], ['user_agent.original', ua], ['user_agent.version', r.version]]);
+    closure: ([v]) => {
+      const parse = userAgentParser();
+      return (s) => {
+        const ua = strictString(v.get(s));
+        const r = parseUserAgent(parse, ua);
+        return mapOf([['user_agent.name', r.family], ['user_agent.original', ua], ['user_agent.version', r.version]]);
+      };
     },
   },
   Format: {
