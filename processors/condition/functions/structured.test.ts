@@ -88,6 +88,8 @@ describe('ParseCSV', () => {
     expect(m('ParseCSV("val1,val2,val3", "col1,col2") != nil')).toBe(false);
     expect(m('ParseCSV(attributes["empty"], "col1") != nil')).toBe(false);
     expect(m('ParseCSV("val1", "") != nil')).toBe(false);
+    expect(m('ParseCSV("a\\"b", "x", delimiter="\\"") != nil')).toBe(false);
+    expect(m('ParseCSV("a\\"b", "x|y", delimiter="\\"", header_delimiter="|", mode="ignoreQuotes")["y"] == "b"')).toBe(true);
     expect(() => compileCondition('ParseCSV("a", "b", delimiter="bad_delim")')).toThrow(/single character/);
     expect(() => compileCondition('ParseCSV("a", "b", header_delimiter="")')).toThrow(/single character/);
     expect(() => compileCondition('ParseCSV("a", "b", mode="fake-mode")')).toThrow(/unknown mode/);

@@ -59,6 +59,7 @@ function sliceToMap(items: Value[], keyPath: string[], valuePath: string[] | und
 }
 
 const MODES = ['strict', 'lazyQuotes', 'ignoreQuotes'];
+const BAD_CSV_DELIMITERS = ['"', '\r', '\n', '\0', '\ufffd'];
 
 type UaParser = (ua: string) => { family: string; major: string | null; minor: string | null; patch: string | null };
 let userAgents: UaParser | undefined;
@@ -143,6 +144,8 @@ export const STRUCTURED_FUNCTIONS: Record<string, FunctionDef> = {
         const head = strictString(header.get(s));
         if (head === '') fail();
         const names = head.split(headerDelimiter);
+        // Go's csv.Reader refuses these delimiters on every read.
+        if (mode !== 'ignoreQuotes' && BAD_CSV_DELIMITERS.includes(delimiter)) fail();
         const fields = mode === 'ignoreQuotes' ? text.split(delimiter) : readCsvRow(text, delimiter, mode === 'lazyQuotes');
         if (fields.length !== names.length) fail();
         return mapOf(names.map((n, i) => [n, fields[i]]));
