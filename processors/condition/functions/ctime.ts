@@ -27,6 +27,8 @@ function formatter(zone: string): Intl.DateTimeFormat {
     } catch {
       return fail();
     }
+    // The location can come from span data: keep the cache bounded whatever senders write.
+    if (formatters.size >= 1000) formatters.clear();
     formatters.set(zone, f);
   }
   return f;
