@@ -1,7 +1,7 @@
 import { strictString } from '../convert.js';
 import { TimeValue, fail, kindOf, type Value } from '../values.js';
 import { literalString, type Arg, type FunctionDef } from './define.js';
-import { formatGoTime, hasDateElements, parseGoTime, toGoLayout, wallNs } from './go-time.js';
+import { formatGoTime, hasDateElements, layoutChunks, parseGoTime, toGoLayout, wallNs } from './go-time.js';
 
 /**
  * Time and FormatTime: strptime-like formats (the collector's ctimefmt directives) through
@@ -131,9 +131,9 @@ export const CTIME_FUNCTIONS: Record<string, FunctionDef> = {
       if ('error' in native) bad(1, native.error);
     },
     closure: ([time], call) => {
-      const native = toGoLayout(literalString(call, 1)) as { layout: string };
+      const chunks = layoutChunks((toGoLayout(literalString(call, 1)) as { layout: string }).layout);
       const ns = timeNs(time);
-      return (s) => formatGoTime(ns(s), native.layout);
+      return (s) => formatGoTime(ns(s), chunks);
     },
   },
 };

@@ -31,7 +31,7 @@ type Std =
   | '2006' | '06' | 'PM' | 'pm' | 'MST' | 'Z070000' | 'Z07:00:00' | 'Z0700' | 'Z07:00' | 'Z07' | '-070000' | '-07:00:00' | '-0700' | '-07:00' | '-07'
   | 'frac0' | 'frac9';
 
-interface Chunk {
+export interface Chunk {
   prefix: string;
   std?: Std;
   /** Fraction digits and separator for frac0/frac9. */
@@ -110,8 +110,22 @@ function floorDiv(a: bigint, b: bigint): bigint {
   return a % b !== 0n && a < 0n ? q - 1n : q;
 }
 
+/** A layout cut into its chunks once, for formatting many times. */
+export function layoutChunks(layout: string): Chunk[] {
+  const chunks: Chunk[] = [];
+  let rest = layout;
+  while (rest !== '') {
+    const c = nextStdChunk(rest);
+    chunks.push(c);
+    if (!c.std) break;
+    rest = c.suffix;
+  }
+  return chunks;
+}
+
 /** time.Time.Format in UTC. */
-export function formatGoTime(ns: bigint, layout: string): string {
+export function formatGoTime(ns: bigint, layout: string | Chunk[]): string {
+  const chunks = typeof layout === 'string' ? layoutChunks(layout) : layout;
   const sec = floorDiv(ns, NS);
   const nsec = Number(ns - sec * NS);
   const d = new Date(Number(sec) * 1000);
@@ -120,11 +134,8 @@ export function formatGoTime(ns: bigint, layout: string): string {
   const day = d.getUTCDate();
   const hour = d.getUTCHours();
   let out = '';
-  let rest = layout;
-  while (rest !== '') {
-    const c = nextStdChunk(rest);
+  for (const c of chunks) {
     out += c.prefix;
-    rest = c.suffix;
     if (!c.std) break;
     switch (c.std) {
       case 'January': out += MONTHS[month]; break;

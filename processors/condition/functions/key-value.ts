@@ -15,20 +15,30 @@ export function goTrimSpace(s: string): string {
  * text outside ASCII comes out as Latin-1 characters, as it does in the collector.
  */
 export function splitQuoted(input: string, delimiter: string): string[] {
-  const bytes = Buffer.from(input, 'utf8');
-  const delim = Buffer.from(delimiter, 'utf8');
+  // ASCII text is its own bytes: walk the string itself.
+  // eslint-disable-next-line no-control-regex
+  const ascii = /^[\x00-\x7f]*$/.test(input) && /^[\x00-\x7f]*$/.test(delimiter);
+  const bytes = ascii ? input : Buffer.from(input, 'utf8');
+  const delim = ascii ? delimiter : Buffer.from(delimiter, 'utf8');
+  const at = (i: number) => (typeof bytes === 'string' ? bytes.charCodeAt(i) : bytes[i]);
+  const delimAt = (i: number) => (typeof delim === 'string' ? delim.charCodeAt(i) : delim[i]);
+  const isDelimiter = (i: number) => {
+    if (i + delim.length > bytes.length) return false;
+    for (let j = 0; j < delim.length; j++) if (at(i + j) !== delimAt(j)) return false;
+    return true;
+  };
   const out: string[] = [];
   let current = '';
   let quote = -1;
   let escaped = false;
   for (let i = 0; i < bytes.length; i++) {
-    if (quote < 0 && i + delim.length <= bytes.length && bytes.compare(delim, 0, delim.length, i, i + delim.length) === 0) {
+    if (quote < 0 && isDelimiter(i)) {
       if (current !== '') out.push(current);
       current = '';
       i += delim.length - 1;
       continue;
     }
-    const b = bytes[i];
+    const b = at(i);
     if (!escaped) {
       if (quote < 0 && (b === 0x22 || b === 0x27)) {
         quote = b;

@@ -74,11 +74,19 @@ function userAgentParser(): UaParser {
   return userAgents;
 }
 
+/** Agents repeat; their parse is a pure function of the text, so the last thousand are kept. */
+const agentCache = new Map<string, { family: string; version: string }>();
+
 /** uap-go's family and ToVersionString (major, then .minor and .patch when present). */
 function parseUserAgent(parse: UaParser, ua: string): { family: string; version: string } {
+  const hit = agentCache.get(ua);
+  if (hit) return hit;
   const r = parse(ua);
   const version = (r.major ?? '') + (r.minor ? '.' + r.minor : '') + (r.patch ? '.' + r.patch : '');
-  return { family: r.family, version };
+  if (agentCache.size >= 1000) agentCache.clear();
+  const parsed = { family: r.family, version };
+  agentCache.set(ua, parsed);
+  return parsed;
 }
 
 export const STRUCTURED_FUNCTIONS: Record<string, FunctionDef> = {
