@@ -134,6 +134,12 @@ describe('Time', () => {
     expect(m('Time(attributes["n"], "%m/%d/%Y") != nil')).toBe(false);
     expect(m('Time(attributes["when"], "%Q") != nil')).toBe(false);
     expect(() => compileCondition('Time("x", "")')).toThrow(/empty/);
+    // A full date is computed once and bound in SQL; a time outside storage's Int64 range, or a
+    // format without a year (the current year or today fills it in), is left to the closure.
+    expect(compileCondition('Time("02/04/2023", "%m/%d/%Y") < start_time').sql.exact).toBe(true);
+    expect(compileCondition('Time("0001-01-01", "%Y-%m-%d") < start_time').sql.exact).toBe(false);
+    expect(m('Time("0001-01-01", "%Y-%m-%d") < start_time')).toBe(true);
+    expect(compileCondition('Time("17:02", "%H:%M") < start_time').sql.exact).toBe(false);
     expect(() => compileCondition('Time("mercoledì set 4 2024", "%A %h %e %Y", "", "it")')).toThrow(/English/);
   });
 });
