@@ -19,30 +19,41 @@ const NAMED_ZONES: Record<string, number> = { EST: -5, MST: -7, HST: -10, CET: 1
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function formatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
+function formatter(zone: string, locale = 'en-US'): Intl.DateTimeFormat {
+  const key = `${locale} ${zone}`;
+  let f = formatters.get(key);
   if (!f) {
     try {
-      f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', era: 'short', timeZoneName: 'short' });
+      f = new Intl.DateTimeFormat(locale, { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', era: 'short', timeZoneName: 'short' });
     } catch {
       return fail();
     }
     // The location can come from span data: keep the cache bounded whatever senders write.
     if (formatters.size >= 1000) formatters.clear();
-    formatters.set(zone, f);
+    formatters.set(key, f);
   }
   return f;
 }
 
-/** The zone's offset from UTC in seconds at the instant `utcMs`, and its short name there. */
-function zoneAt(zone: string, utcMs: number): { offset: number; name: string } {
+/** The zone's offset from UTC in seconds at the instant `utcMs`. */
+function zoneAt(zone: string, utcMs: number): { offset: number } {
   const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]));
   const year = parts.era === 'BC' ? 1 - Number(parts.year) : Number(parts.year);
   const wall = new Date(0);
   wall.setUTCFullYear(year, Number(parts.month) - 1, Number(parts.day));
   wall.setUTCHours(Number(parts.hour), Number(parts.minute), Number(parts.second), 0);
   const whole = Math.floor(utcMs / 1000) * 1000;
-  return { offset: Math.round((wall.getTime() - whole) / 1000), name: parts.timeZoneName ?? '' };
+  return { offset: Math.round((wall.getTime() - whole) / 1000) };
+}
+
+/**
+ * The zone abbreviations in force at `utcMs`, as the zone database names them: ICU gives each
+ * English locale the abbreviations in common use there (EDT in en-US, CEST in en-GB...).
+ */
+const ABBREVIATION_LOCALES = ['en-US', 'en-GB', 'en-AU', 'en-NZ', 'en-IN', 'en-ZA', 'en-IE', 'en-CA'];
+
+function abbreviationsAt(zone: string, utcMs: number): string[] {
+  return ABBREVIATION_LOCALES.map((l) => formatter(zone, l).formatToParts(new Date(utcMs)).find((p) => p.type === 'timeZoneName')?.value ?? '');
 }
 
 /** Go's time.Date in a location: the offset in force at the wall time, rechecked once across a transition. */
@@ -74,8 +85,7 @@ export function parseTime(layout: string, text: string, location: string, now = 
     if (gmt) return wall - BigInt(Number(gmt[1]) * 3600) * NS_PER_S;
     if (location !== '') {
       const utc = inZone(wall, location);
-      const z = zoneAt(location, Number(utc / 1_000_000n));
-      if (z.name === p.zone) return utc;
+      if (abbreviationsAt(location, Number(utc / 1_000_000n)).includes(p.zone)) return utc;
     }
     if (Object.hasOwn(NAMED_ZONES, p.zone)) return wall - BigInt(NAMED_ZONES[p.zone] * 3600) * NS_PER_S;
     return fail();

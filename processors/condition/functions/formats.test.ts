@@ -105,6 +105,8 @@ describe('Time', () => {
     ['2023-05-26 12:34:56', '%Y-%m-%d %H:%M:%S', 'America/New_York', '2023-05-26T16:34:56Z'],
     ['2023-01-26 12:34:56', '%Y-%m-%d %H:%M:%S', 'America/New_York', '2023-01-26T17:34:56Z'],
     ['2023-05-26 12:34:56 EDT', '%Y-%m-%d %H:%M:%S %Z', 'America/New_York', '2023-05-26T16:34:56Z'],
+    ['2023-07-01 12:00:00 CEST', '%Y-%m-%d %H:%M:%S %Z', 'Europe/Paris', '2023-07-01T10:00:00Z'],
+    ['2023-01-01 12:00:00 AEDT', '%Y-%m-%d %H:%M:%S %Z', 'Australia/Sydney', '2023-01-01T01:00:00Z'],
     ['2023-05-26 12:34:56.789 +02:00', '%Y-%m-%d %H:%M:%S.%L %j', '', '2023-05-26T10:34:56.789Z'],
     ['Mon, 26 Jun 2023 1:02:03 pm GMT+2', '%a, %d %b %Y %l:%M:%S %P %Z', '', '2023-06-26T11:02:03Z'],
     // a missing year is this year (last year when that would be over a week ahead); a missing date today
