@@ -1,7 +1,8 @@
 import { strictString } from '../convert.js';
 import { TimeValue, fail, kindOf, type Value } from '../values.js';
 import { literalString, type Arg, type FunctionDef } from './define.js';
-import { formatGoTime, hasDateElements, layoutChunks, parseGoTime, toGoLayout, wallNs } from './go-time.js';
+import { formatGoTime, layoutChunks, toGoLayout } from './go-time.js';
+import { hasDateElements, parseGoTime, wallNs } from './go-time-parse.js';
 
 /**
  * Time and FormatTime: strptime-like formats (the collector's ctimefmt directives) through
