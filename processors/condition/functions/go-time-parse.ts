@@ -1,6 +1,10 @@
 import { DAYS, MONTHS, isDigitAt, nextStdChunk, type Std } from './go-time.js';
 
-/** Go's time.Parse over a layout, field by field, and the collector's fix-ups around it. */
+/**
+ * Go's time.Parse over a layout, field by field (the layout chunks come from go-time.ts),
+ * and what the collector's timeutils does around it.
+ */
+
 /** The parts time.Parse reads; undefined where Go returns an error. */
 export interface Parsed {
   year: number;
