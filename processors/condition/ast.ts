@@ -194,11 +194,20 @@ export function* conditionValues(e: BoolExpr): Generator<ValueExpr> {
   }
 }
 
-/** Whether a value reads nothing of the span, so it can be computed once. Now() is not constant. */
+/**
+ * Whether a value reads nothing of the span, so it can be computed once. Now() is not
+ * constant, nor Time() with a format that has no year (the collector fills in the current
+ * year, or today's date).
+ */
 export function isConstant(v: ValueExpr): boolean {
   for (const n of valueNodes(v)) {
     if (n.type === 'path') return false;
     if (n.type === 'call' && (n.name === 'Now' || n.name === 'IsRootSpan' || n.name === 'HasEvent')) return false;
+    if (n.type === 'call' && n.name === 'Time' && !formatHasYear(n.args[1])) return false;
   }
   return true;
+}
+
+function formatHasYear(format: ValueExpr | undefined): boolean {
+  return format?.type === 'literal' && typeof format.value === 'string' && /%[YyDxFc]/.test(format.value.replaceAll('%%', ''));
 }

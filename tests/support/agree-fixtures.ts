@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Span } from '../../collector/model/span.js';
 import { makeSpan, T0 } from './condition.js';
+import { murmur3Hex128, murmur3Hex32, xxh128Hex, xxh3Hex } from '../../processors/condition/functions/digests.js';
 
 /** Data for backends-agree.test.ts: spans, conditions, and the known differences. */
 export const HOSTILE = [
@@ -279,6 +280,22 @@ export const OTTL_CONDITIONS: string[] = [
   'Log(attributes["tokens"]) > 4.6',
   'name == "bare" or Log(attributes["neg"]) == 0.0',
   'ConvertCase("myMetric", "snake") == "my_metric" and kind == 2',
+  `Murmur3Hash(name) == ${JSON.stringify(murmur3Hex32('chat claude'))}`,
+  `Murmur3Hash(name) == ${JSON.stringify(murmur3Hex32('ünïcødé 😀'))}`,
+  `Murmur3Hash128(attributes["gen_ai.request.model"]) == ${JSON.stringify(murmur3Hex128('gpt-4o'))}`,
+  `XXH3(name) == ${JSON.stringify(xxh3Hex('chat claude'))}`,
+  `XXH3(attributes["unicode"]) == ${JSON.stringify(xxh3Hex('Straße ΣΑΣ İ ǅ 😀'))}`,
+  `XXH128(name) == ${JSON.stringify(xxh128Hex('😀'))}`,
+  'name == "bare" or Murmur3Hash(attributes["tokens"]) != ""',
+  'not (XXH128(attributes["missing"]) == "")',
+  'Len(XXH3(name)) == 16 and Len(Murmur3Hash(name)) == 8 and kind == 5',
+  'ParseKeyValue("a=1 b=2")["b"] == "2" and kind == 2',
+  'URL("http://h:80/x.gif")["url.port"] == 80 and kind == 2',
+  'Format("%02d|%s", [3, "x"]) == "03|x" and kind == 2',
+  'Time("02/04/2023", "%m/%d/%Y") < start_time and kind == 2',
+  'FormatTime(Time("02/04/2023", "%m/%d/%Y"), "%Y") == "2023" and kind == 2',
+  'CommunityID("1.2.3.4", 12345, "5.6.7.8", 80) == "1:0by3b/tE95hcOzccyt6d4kjgbZc=" and kind == 2',
+  'UserAgent("curl/7.81.0")["user_agent.name"] == "curl" and kind == 2',
 ];
 
 /**
@@ -302,6 +319,17 @@ export const PREFILTER_CONDITIONS: string[] = [
   'trace_state["other"] == "two"',
   'Decode(attributes["b64"], "utf-8") == "aGVsbG8gd29ybGQ="',
   'name == "ottl nested" or ToCamelCase(name) == "ChatClaude"',
+  'ParseKeyValue(Concat(["k=", name], ""))["k"] == "chat claude"',
+  'ParseCSV(attributes["csv"], "w,x,y,z")["x"] == "b"',
+  'ToKeyValueString(attributes["meta"]["user"], "=", " ", true) == "id=u1 plan=pro"',
+  'Len(SliceToMap([{"n": name}], ["n"])) == 1 and kind == SPAN_KIND_CLIENT',
+  'URL(Concat(["http://h/", attributes["csv"]], ""))["url.path"] == "/a,b,,c"',
+  'ExtractPatterns(name, "^(?P<verb>\\\\w+) ")["verb"] == "chat"',
+  'Format("%s-%d", [name, kind]) == "chat claude-4"',
+  'FormatTime(start_time, "%Y-%m-%d %H") == "2023-11-14 23"',
+  'Time(FormatTime(start_time, "%Y-%m-%d %H:%M:%S"), "%Y-%m-%d %H:%M:%S") == TruncateTime(start_time, Duration("1s")) and kind == 2',
+  'CommunityID(attributes["ip"], 80, "10.0.0.1", 443) == "1:8CBy5RD3skr2yZ1far81lxo0C0I="',
+  'UserAgent(name)["user_agent.name"] == "Other" and kind == 5',
 ];
 
 /**

@@ -1,8 +1,11 @@
 import { COLLECTION_FUNCTIONS } from './collections.js';
+import { CTIME_FUNCTIONS } from './ctime.js';
 import type { FunctionDef } from './define.js';
+import { DIGEST_FUNCTIONS } from './digests.js';
 import { HASH_FUNCTIONS } from './hashes.js';
 import { SPAN_FUNCTIONS } from './spans.js';
 import { STRING_FUNCTIONS } from './strings.js';
+import { STRUCTURED_FUNCTIONS } from './structured.js';
 import { TIME_FUNCTIONS } from './time.js';
 import { TYPE_FUNCTIONS } from './typing.js';
 
@@ -14,6 +17,9 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
   ...TIME_FUNCTIONS,
   ...COLLECTION_FUNCTIONS,
   ...SPAN_FUNCTIONS,
+  ...DIGEST_FUNCTIONS,
+  ...STRUCTURED_FUNCTIONS,
+  ...CTIME_FUNCTIONS,
 };
 
 export function isFunctionName(name: string): boolean {
@@ -44,20 +50,6 @@ export const NOT_PROVIDED: Record<string, string> = {
   RemoveXML: 'the XML converters are not supported by spansift',
   ConvertAttributesToElementsXML: 'the XML converters are not supported by spansift',
   ConvertTextToElementsXML: 'the XML converters are not supported by spansift',
-  ExtractGrokPatterns: 'grok patterns are not supported by spansift; use IsMatch with an RE2 pattern',
-  ExtractPatterns: 'ExtractPatterns is not supported by spansift; use IsMatch with an RE2 pattern',
-  ParseCSV: 'ParseCSV is not supported by spansift',
-  ParseKeyValue: 'ParseKeyValue is not supported by spansift',
-  ToKeyValueString: 'ToKeyValueString is not supported by spansift',
-  SliceToMap: 'SliceToMap is not supported by spansift',
-  UserAgent: 'UserAgent is not supported by spansift (it needs the uap-core database)',
-  URL: 'URL is not supported by spansift',
-  Time: 'Time (parsing dates with a format) is not supported by spansift',
-  FormatTime: 'FormatTime is not supported by spansift',
-  Format: "Format (Go's fmt.Sprintf) is not supported by spansift; use Concat",
-  CommunityID: 'CommunityID is not supported by spansift',
-  Murmur3Hash: 'Murmur3Hash is not supported by spansift; use FNV, MD5, SHA1, SHA256 or SHA512',
-  Murmur3Hash128: 'Murmur3Hash128 is not supported by spansift; use FNV, MD5, SHA1, SHA256 or SHA512',
-  XXH3: 'XXH3 is not supported by spansift; use FNV, MD5, SHA1, SHA256 or SHA512',
-  XXH128: 'XXH128 is not supported by spansift; use FNV, MD5, SHA1, SHA256 or SHA512',
+  ExtractGrokPatterns:
+    "ExtractGrokPatterns is not supported by spansift (it needs Elastic's grok pattern sets); use ExtractPatterns or IsMatch with an RE2 pattern",
 };
