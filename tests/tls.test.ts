@@ -5,7 +5,9 @@
  * process keeps serving, and certificate files rewritten under a running spansift, used
  * from the next handshake on while open connections and the servers carry on.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { stringify } from 'yaml';
 import { join } from 'node:path';
 import { Agent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -22,6 +24,8 @@ import { TestPki, type Issued } from './support/certs.js';
 import { httpsRequest, presentedCertificate } from './support/https.js';
 import { until } from './support/until.js';
 import { hashPassword } from '../ui-lite/auth/passwords.js';
+import { parseConfigText } from '../cli/config.js';
+import { backfillCommand, CliError } from '../cli/cli-rules.js';
 
 let pki: TestPki;
 let server: Issued;
@@ -45,6 +49,8 @@ beforeAll(async () => {
       receivers: { otlp: { http: { tls }, grpc: { tls } } },
       ui: { tls },
       users: { ann: { role: 'admin', password_hash: await hashPassword('ann-pw', 10) } },
+      queues: { answers: { labels: [{ name: 'correct', type: 'boolean' }] } },
+      rules: [{ name: 'gpt4o', when: 'attributes["gen_ai.request.model"] == "gpt-4o"', route_to: 'answers' }],
     },
     undefined,
     logger,
@@ -148,6 +154,26 @@ describe('the UI over HTTPS', () => {
     const page = await httpsRequest(`${sift.uiUrl}/sign-in`, { ca: pki.ca.cert });
     expect(page.status).toBe(200);
     expect(page.body).toContain('<form');
+  });
+});
+
+describe('commands over HTTPS', () => {
+  /** The config a command on the same machine reads: the UI's endpoint and its tls section. */
+  const cliConfig = (tls: Record<string, string>) =>
+    parseConfigText(stringify({ data_dir: mkdtempSync(join(tmpdir(), 'spansift-cli-')), ui: { endpoint: `127.0.0.1:${port(sift.uiUrl)}`, admin_token: sift.adminToken, tls } }), 'cli.yaml', {});
+
+  it('backfill reaches the API over HTTPS, knowing the server by the certificate in ui.tls.cert_file', async () => {
+    const out: string[] = [];
+    const code = await backfillCommand(cliConfig({ cert_file: certFile(), key_file: keyFile() }), { rule: 'gpt4o', since: '1h', dryRun: true }, (s) => out.push(s));
+    expect(out).toEqual(['dry run: 0 span(s) match rule "gpt4o"; 0 new item(s) would be enqueued']);
+    expect(code).toBe(0);
+  });
+
+  it('refuses a server that shows another certificate than the config names', async () => {
+    const other = pki.issue('impostor');
+    const run = backfillCommand(cliConfig({ cert_file: other.certFile, key_file: other.keyFile }), { rule: 'gpt4o', since: '1h', dryRun: true }, () => {});
+    await expect(run).rejects.toBeInstanceOf(CliError);
+    await expect(run).rejects.toThrow(`cannot reach spansift at https://127.0.0.1:${port(sift.uiUrl)} (ui.endpoint): the server there shows another certificate than ui.tls.cert_file (${other.certFile})`);
   });
 });
 
