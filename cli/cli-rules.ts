@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.js';
 import { decodeJson, decodeProtobuf } from '../collector/receivers/otlp/decode.js';
 import { RuleEngine } from '../processors/rules/engine.js';
 import { sampledIn } from '../processors/rules/sample.js';
-import { splitEndpoint } from '../config/units.js';
+import { postToUi, uiBase, type UiAnswer } from './ui-client.js';
 import { readAdminToken } from '../ui-lite/auth/admin-token.js';
 
 /** A problem the command reports in one line (no stack trace) before exiting with 1. */
@@ -64,19 +64,13 @@ export async function backfillCommand(
   } catch (e) {
     throw new CliError(reason(e));
   }
-  const { host, port } = splitEndpoint(config.ui.endpoint);
-  const h = host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  const url = `http://${h}:${port}/api/v1/rules/${encodeURIComponent(opts.rule)}/backfill`;
-  let res: Response;
+  const { url } = uiBase(config);
+  let res: UiAnswer;
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ since: opts.since, until: opts.until, dry_run: opts.dryRun }),
-    });
+    res = await postToUi(config, `/api/v1/rules/${encodeURIComponent(opts.rule)}/backfill`, token, { since: opts.since, until: opts.until, dry_run: opts.dryRun });
   } catch (e) {
     const cause = (e as { cause?: unknown }).cause;
-    throw new CliError(`cannot reach spansift at http://${h}:${port} (ui.endpoint): ${reason(cause ?? e)}; backfill asks the running spansift, is it started with this config?`);
+    throw new CliError(`cannot reach spansift at ${url} (ui.endpoint): ${reason(cause ?? e)}; backfill asks the running spansift, is it started with this config?`);
   }
   const body = (await res.json()) as { matched?: number; enqueued?: number; would_enqueue?: number; error?: { message: string } };
   if (!res.ok) {

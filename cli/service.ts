@@ -5,6 +5,8 @@
  * `stop()` is safe to call whether or not `start()` ran or finished.
  */
 import type { AddressInfo } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server as TlsServer } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -22,6 +24,8 @@ import { HttpReceiver } from '../collector/receivers/otlp/http.js';
 import { GrpcReceiver } from '../collector/receivers/otlp/grpc.js';
 import { drainPeriod } from '../collector/receivers/otlp/drain.js';
 import { spanLimitsFrom } from '../collector/receivers/otlp/limits.js';
+import { CorsPolicy } from '../collector/receivers/otlp/cors.js';
+import { ListenerTls } from './tls.js';
 import { createMetrics, type Metrics } from '../collector/metrics.js';
 import type { Logger } from '../collector/log.js';
 import { createApp } from '../ui-lite/app.js';
@@ -69,6 +73,7 @@ export class Service {
   private http: HttpReceiver | undefined;
   private grpc: GrpcReceiver | undefined;
   private ui: ServerType | undefined;
+  private tls: ListenerTls | undefined;
   /** The UI endpoint's app (its routes are walked by the access tests). */
   app: ReturnType<typeof createApp> | undefined;
   readonly endpoints: Endpoints = {};
@@ -278,10 +283,13 @@ export class Service {
       metrics: this.metrics,
       log,
     }));
+    const tls = (this.tls = new ListenerTls(config, log, this.metrics.registry));
     const uiEp = splitEndpoint(config.ui.endpoint);
+    const https = tls.ui ? { createServer: createHttpsServer, serverOptions: tls.ui.options() } : {};
     this.endpoints.ui = await new Promise<AddressInfo>((resolve, reject) => {
-      const server = serve({ fetch: app.fetch, hostname: uiEp.host, port: uiEp.port }, (info) => resolve(info));
+      const server = serve({ fetch: app.fetch, hostname: uiEp.host, port: uiEp.port, ...https }, (info) => resolve(info));
       server.once('error', reject);
+      tls.ui?.attach(server as unknown as TlsServer);
       this.ui = server;
     });
 
@@ -300,6 +308,7 @@ export class Service {
         pipeline,
         metrics: this.metrics,
         log,
+        tls: tls.grpc,
       });
       this.endpoints.grpcPort = await this.grpc.start();
     }
@@ -317,10 +326,13 @@ export class Service {
         pipeline,
         metrics: this.metrics,
         log,
+        tls: tls.http,
+        cors: CorsPolicy.from(otlp.http.cors),
       });
       this.endpoints.http = await this.http.start();
     }
-    log.info({ otlp_http: this.endpoints.http, otlp_grpc_port: this.endpoints.grpcPort, ui: this.endpoints.ui }, 'spansift started');
+    const tlsOn = { otlp_http: !!tls.http, otlp_grpc: !!tls.grpc, ui: !!tls.ui };
+    log.info({ otlp_http: this.endpoints.http, otlp_grpc_port: this.endpoints.grpcPort, ui: this.endpoints.ui, tls: tlsOn }, 'spansift started');
     return this.endpoints;
   }
 
@@ -342,6 +354,7 @@ export class Service {
     const ui = this.ui;
     this.ui = undefined;
     if (ui) await new Promise<void>((resolve) => ui.close(() => resolve()));
+    this.tls?.close();
     this.desk?.stop();
     await this.desk?.settled();
     await this.runner?.stop();

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { duration, endpoint, size } from './units.js';
 import { queueSchema, ruleSchema } from './queues.js';
 import { USER_NAME, userSchema } from './users.js';
+import { clientTlsSchema, serverTlsSchema } from './tls.js';
+import { corsSchema } from './cors.js';
 
 /**
  * The whole spansift configuration with its defaults: the one place defaults live.
@@ -12,6 +14,11 @@ import { USER_NAME, userSchema } from './users.js';
 /** A section written with nothing after its key (`http:`) means "all defaults", as in the collector. */
 function section<T extends z.ZodType>(schema: T) {
   return z.preprocess((v) => (v === null || v === undefined ? {} : v), schema);
+}
+
+/** A section that is off unless written; written with nothing after its key (`tls:`), it stays off. */
+function optionalSection<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (v === null ? undefined : v), schema.optional());
 }
 
 const httpReceiver = z.strictObject({
@@ -31,6 +38,10 @@ const httpReceiver = z.strictObject({
   max_connections: z.number().int().nonnegative().default(4096),
   /** Connections open at once from one client address (exporters use a few each). 0: no limit. */
   max_connections_per_address: z.number().int().nonnegative().default(256),
+  /** HTTPS: certificate, key, optional client CA (config/tls.ts). */
+  tls: optionalSection(serverTlsSchema),
+  /** Cross-origin requests from web pages (config/cors.ts). */
+  cors: section(corsSchema),
 });
 
 const grpcReceiver = z.strictObject({
@@ -42,6 +53,8 @@ const grpcReceiver = z.strictObject({
   max_connections: z.number().int().nonnegative().default(4096),
   /** Connections open at once from one client address. 0: no limit. */
   max_connections_per_address: z.number().int().nonnegative().default(256),
+  /** gRPC over TLS: certificate, key, optional client CA (config/tls.ts). */
+  tls: optionalSection(serverTlsSchema),
 });
 
 const ingestAuth = z.strictObject({
@@ -85,10 +98,14 @@ const clickhouse = z
     batch: section(batch),
     /** Per-insert timeout. */
     request_timeout: duration().default(30_000),
+    /** CA and client certificate for an https:// server (config/tls.ts). */
+    tls: optionalSection(clientTlsSchema),
   })
   .superRefine((v, ctx) => {
     if (v.url && v.embedded) ctx.addIssue({ code: 'custom', path: ['url'], message: 'set either url (a ClickHouse server) or embedded, not both' });
     if (v.cluster && !v.url) ctx.addIssue({ code: 'custom', path: ['cluster'], message: 'cluster needs url (a ClickHouse server)' });
+    if (v.tls && !v.url) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls needs url (an https:// ClickHouse server); the embedded engine has no connection to secure' });
+    else if (v.tls && typeof v.url === 'string' && !/^https:/i.test(v.url)) ctx.addIssue({ code: 'custom', path: ['url'], message: `tls is set, so url must start with https:// (it is ${v.url.split('://')[0]}://)` });
     // Run also when another key of the section is wrong (a bad duration would skip this), so every problem is listed at once.
   }, { when: (p) => typeof p.value === 'object' && p.value !== null });
 
@@ -138,6 +155,8 @@ const signIn = z.strictObject({
 
 const ui = z.strictObject({
   endpoint: endpoint().default('127.0.0.1:8080'),
+  /** HTTPS for the page and the API: certificate, key, optional client CA (config/tls.ts). */
+  tls: optionalSection(serverTlsSchema),
   /** Token for the API; when unset spansift creates one under data_dir on first start. */
   admin_token: z.string().optional(),
   /** How long a sign-in lasts. */

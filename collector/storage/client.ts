@@ -3,11 +3,13 @@
  * by default, or a ClickHouse server (and cluster) by URL. Everything else in spansift
  * talks to `@clickhouse/client` only.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { ClickHouseConfig } from '../../config/schema.js';
+import type { ClientTlsConfig } from '../../config/tls.js';
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
@@ -45,6 +47,7 @@ export function openStorage(cfg: ClickHouseConfig, dataDir: string): StorageTarg
       password: cfg.password,
       database: cfg.database,
       request_timeout: cfg.request_timeout,
+      ...(cfg.tls ? { tls: clientTls(cfg.tls) } : {}),
       json,
       // Inserts into Distributed tables return only once the shards have the rows, so
       // an acknowledgement still means stored.
@@ -67,6 +70,18 @@ export function openStorage(cfg: ClickHouseConfig, dataDir: string): StorageTarg
   // copy of the same interface; they are the same at run time.
   const connection = createChdbConnection({ path }) as unknown as ClientConnection;
   return { client: clientOn(connection), describe: `embedded:${path}`, database: cfg.database };
+}
+
+/**
+ * The client's TLS options from `storage.clickhouse.tls` (files read once, at start; the
+ * config check has read them already). Without ca_file the server is checked against
+ * Node's bundled CAs, as with no tls at all. With a client certificate the client also asks
+ * ClickHouse to authenticate the user by it (X-ClickHouse-SSL-Certificate-Auth).
+ */
+export function clientTls(t: ClientTlsConfig): { ca_cert: Buffer } | { ca_cert: Buffer; cert: Buffer; key: Buffer } {
+  const ca_cert = t.ca_file ? readFileSync(resolve(t.ca_file)) : Buffer.from(rootCertificates.join('\n'));
+  if (t.cert_file && t.key_file) return { ca_cert, cert: readFileSync(resolve(t.cert_file)), key: readFileSync(resolve(t.key_file)) };
+  return { ca_cert };
 }
 
 /** The client over a given connection (the embedded engine, or a wrapper around it). */

@@ -59,11 +59,13 @@ export async function startSpansift(overrides: Tree = {}, storage?: StorageTarge
   const config = testConfig(overrides);
   const service = new Service({ config, log, storage });
   const ep = await service.start();
+  const otlp = config.receivers.otlp;
+  const scheme = (tls: unknown) => (tls ? 'https' : 'http');
   return {
     service,
-    httpUrl: ep.http ? `http://127.0.0.1:${ep.http.port}` : '',
-    grpcUrl: ep.grpcPort ? `http://127.0.0.1:${ep.grpcPort}` : '',
-    uiUrl: `http://127.0.0.1:${ep.ui!.port}`,
+    httpUrl: ep.http ? `${scheme(otlp.http.tls)}://127.0.0.1:${ep.http.port}` : '',
+    grpcUrl: ep.grpcPort ? `${scheme(otlp.grpc.tls)}://127.0.0.1:${ep.grpcPort}` : '',
+    uiUrl: `${scheme(config.ui.tls)}://127.0.0.1:${ep.ui!.port}`,
     adminToken: service.adminToken!,
     stop: () => service.stop(),
   };

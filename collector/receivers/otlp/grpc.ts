@@ -16,6 +16,7 @@ import { ConnectionGate } from './connections.js';
 import { Activity } from './drain.js';
 import { DEFAULT_SPAN_LIMITS, type SpanLimits } from './limits.js';
 import { RequestReport } from './report.js';
+import type { ServerTls } from '../../tls/server-tls.js';
 import { SpansiftError, toSpansiftError } from '../../errors.js';
 import type { TokenSet } from '../../auth.js';
 import type { Admission } from '../../admission.js';
@@ -36,6 +37,12 @@ export interface GrpcReceiverOptions {
   pipeline: TracesConsumer;
   metrics?: Metrics;
   log?: Logger;
+  /**
+   * gRPC over TLS (receivers.otlp.grpc.tls). spansift ends TLS on its own listener and hands
+   * grpc-js the decrypted connection, so certificates reload and failed handshakes are
+   * counted and logged as on the other listeners.
+   */
+  tls?: ServerTls;
 }
 
 const identity = (b: Buffer) => b;
@@ -82,9 +89,11 @@ export class GrpcReceiver {
       this.report.refusals,
       this.o.metrics,
     );
-    const listener = createServer((socket: Socket) => {
+    const accept = (socket: Socket) => {
       if (gate.admitted(socket)) injector.injectConnection(socket);
-    });
+    };
+    // gRPC clients negotiate HTTP/2 by ALPN; a TLS client that offers nothing else is refused in the handshake.
+    const listener = this.o.tls ? this.o.tls.tlsServer(accept, ['h2']) : createServer(accept);
     gate.attach(listener);
     await new Promise<void>((resolve, reject) => {
       listener.once('error', reject);

@@ -12,6 +12,8 @@ import { ConnectionGate } from './connections.js';
 import { Activity } from './drain.js';
 import { DEFAULT_SPAN_LIMITS, type SpanLimits } from './limits.js';
 import { RequestReport } from './report.js';
+import type { CorsPolicy } from './cors.js';
+import type { ServerTls } from '../../tls/server-tls.js';
 import { SpansiftError, retryAfterSeconds, toSpansiftError } from '../../errors.js';
 import type { TokenSet } from '../../auth.js';
 import type { Admission } from '../../admission.js';
@@ -36,6 +38,10 @@ export interface HttpReceiverOptions {
   pipeline: TracesConsumer;
   metrics?: Metrics;
   log?: Logger;
+  /** HTTPS instead of HTTP (receivers.otlp.http.tls). */
+  tls?: ServerTls;
+  /** Cross-origin requests from web pages (receivers.otlp.http.cors); unset: no CORS headers. */
+  cors?: CorsPolicy;
 }
 
 const CONTENT_TYPES: Record<string, Format> = {
@@ -65,7 +71,7 @@ export class HttpReceiver {
 
   async start(): Promise<AddressInfo> {
     const t = this.readTimeoutMs;
-    const server = createServer(
+    const server = (this.o.tls ? this.o.tls.httpServer.bind(this.o.tls) : createServer)(
       {
         // One bound for headers and body together. Node checks it every
         // connectionsCheckingInterval, which is 30 s unless set: a fraction of the bound.
@@ -123,6 +129,7 @@ export class HttpReceiver {
     const held: Held = { bytes: 0 };
     let spans: number | undefined;
     try {
+      if (this.o.cors?.apply(req, res)) return;
       if (path !== '/v1/traces') throw new SpansiftError('NOT_FOUND', `no route ${path}; OTLP traces go to POST /v1/traces`);
       if (req.method !== 'POST') {
         res.setHeader('Allow', 'POST');
