@@ -4,7 +4,8 @@
  * Rules mix equality, regex and numeric tests on LLM spans, as ops write them: most test
  * a model, service or span name, plus a few that every span must be tried against. Half
  * of them are written with OTTL's newer constructs (time arithmetic, math, ToLowerCase,
- * Split, Len, HasPrefix, kind.string) in forms that route the same spans.
+ * ConvertCase, Split, Len, HasPrefix, Concat, ParseKeyValue, kind.string, the dropped
+ * counts) in forms that route the same spans.
  * The traffic is the same share of routed spans (about 5%) whatever the number of rules,
  * so the figures compare the cost of choosing rules, not of routing more items.
  */
@@ -23,18 +24,21 @@ export function makeRules(n: number): RuleSpec[] {
   rules.push({ ...base, name: 'very-slow', when: 'duration > 30s', route_to: ['q'] });
   rules.push({ ...base, name: 'refusals', when: 'IsMatch(attributes["gen_ai.completion.0.content"], "(?i)^I cannot help")', route_to: ['q'] });
   rules.push({ ...base, name: 'costly-server', when: 'kind.string == "Server" and attributes["gen_ai.usage.output_tokens"] * 2 > 1100', route_to: ['q'] });
+  rules.push({ ...base, name: 'truncated', when: 'dropped_attributes_count > 0 or dropped_events_count > 0', route_to: ['q'] });
   for (let i = 0; rules.length < n; i++) {
     const ottl = i % 2 === 0;
     switch (i % 3) {
       case 0: {
         const tokens = ottl
-          ? `HasPrefix(ToLowerCase(attributes["gen_ai.system"]), "open") and attributes["gen_ai.usage.output_tokens"] * 2 > ${2 * (100 + (i % 400))}`
+          ? `HasPrefix(ToLowerCase(attributes["gen_ai.system"]), "open") and ConvertCase(attributes["gen_ai.prompt.0.role"], "upper") == "USER" and attributes["gen_ai.usage.output_tokens"] * 2 > ${2 * (100 + (i % 400))}`
           : `attributes["gen_ai.usage.output_tokens"] > ${100 + (i % 400)}`;
         rules.push({ ...base, name: `model-${i}`, when: `attributes["gen_ai.request.model"] == "model-${i}" and ${tokens}`, route_to: ['q'] });
         break;
       }
       case 1: {
-        const chat = ottl ? 'Len(Split(name, " ")) == 2 and end_time - start_time >= Duration("1s")' : 'IsMatch(name, "^chat (gpt|claude)-[0-9]")';
+        const chat = ottl
+          ? 'Len(Split(name, " ")) == 2 and ParseKeyValue(Concat(["kind", kind.string], "="))["kind"] == "Client" and end_time - start_time >= Duration("1s")'
+          : 'IsMatch(name, "^chat (gpt|claude)-[0-9]")';
         rules.push({ ...base, name: `svc-${i}`, when: `resource.attributes["service.name"] == "svc-${i}" and ${chat}`, route_to: ['q'] });
         break;
       }
