@@ -28,5 +28,7 @@ export async function openForwarder(config: Config, registry: Registry, log: Log
   }
   for (const t of targets) t.exporter.start();
   log.info({ exporters: entries.map(([id, c]) => ({ id, signals: c.signals, when: c.when })) }, 'forwarding');
-  return new Forwarder(targets);
+  // A request's own bytes are forwarded only while nothing changes spans between decoding
+  // and storage; with redaction, the spans as stored are encoded again.
+  return new Forwarder(targets, { verbatim: !config.processors.redaction });
 }

@@ -35,7 +35,8 @@ export interface SpanRouter {
  * export (they are counted where they happen).
  */
 export interface StoredSpansConsumer {
-  spans(spans: readonly Span[]): Promise<void>;
+  /** `wire`: the spans as a protobuf request, when the receiver has them so (DecodedExport.wire). */
+  spans(spans: readonly Span[], wire?: Uint8Array): Promise<void>;
 }
 
 /** Logs and metrics requests, which spansift forwards and does not store. */

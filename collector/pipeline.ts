@@ -44,7 +44,7 @@ export class Pipeline implements TracesConsumer {
       this.metrics?.acceptedSpans.inc({ transport }, spans.length);
       // Forwarding sees the spans as they were stored. It queues them before the answer
       // (a success means stored and queued for forwarding), and it never fails the export.
-      if (this.stored) await this.stored.spans(spans);
+      if (this.stored) await this.stored.spans(spans, decoded.wire);
       return { rejected: decoded.rejected, message: decoded.rejectReason };
     } catch (e) {
       if (e instanceof SpansiftError && e.code === 'BODY_TOO_LARGE') this.metrics?.refusedSpans.inc({ transport, reason: 'too_large' }, spans.length);

@@ -78,7 +78,10 @@ describe('forwarding across a receiver outage and a restart', () => {
       expect(arrived).toEqual(want);
       expect(await storedIds(sidecar, traceId)).toEqual(want);
     }
-    const metrics = await (await fetch(`${sidecar.uiUrl}/metrics`, { headers: { authorization: `Bearer ${sidecar.adminToken}` } })).text();
-    expect(metrics).toMatch(/spansift_exporter_queue_size\{exporter="otlphttp"\} 0/);
+    // The receiver stores a batch before the sidecar reads its answer and empties the queue.
+    await until('an empty sending queue', async () => {
+      const metrics = await (await fetch(`${sidecar.uiUrl}/metrics`, { headers: { authorization: `Bearer ${sidecar.adminToken}` } })).text();
+      return /spansift_exporter_queue_size\{exporter="otlphttp"\} 0$/m.test(metrics);
+    });
   });
 });

@@ -202,6 +202,12 @@ export class Exporter {
         }
         return;
       }
+      if (outcome.kind === 'permanent' && batches.length > 1) {
+        // Requests joined into one batch: each alone, so that one the receiver refuses does
+        // not take the others with it.
+        for (const b of batches) await this.sendBatches([b]);
+        return;
+      }
       const wait = outcome.kind === 'retryable' ? nextWait(this.o.config.retry_on_failure, attempt, Date.now() - first, outcome.delayMs) : undefined;
       if (wait === undefined) {
         await this.queue.remove(batches);

@@ -4,7 +4,9 @@
  * takes their signal (spans only where the exporter's `when` matches).
  *
  * Spans are encoded once per distinct selection: every exporter without a `when` shares
- * one encoding.
+ * one encoding, and that is the request's own protobuf when the receiver kept it (the spans
+ * are all of it, unchanged) and nothing changes spans between decoding and storage
+ * (`verbatim`; off when processors.redaction is configured).
  */
 import type { Span } from '../model/span.js';
 import type { Signal } from '../model/otlp-frames.js';
@@ -20,7 +22,10 @@ export interface ForwardTarget {
 export class Forwarder {
   private readonly spanTargets: ForwardTarget[];
 
-  constructor(private readonly targets: readonly ForwardTarget[]) {
+  constructor(
+    private readonly targets: readonly ForwardTarget[],
+    private readonly options: { verbatim: boolean } = { verbatim: false },
+  ) {
     this.spanTargets = targets.filter((t) => t.exporter.signals.has('traces'));
   }
 
@@ -30,9 +35,9 @@ export class Forwarder {
   }
 
   /** Queues stored spans for every exporter of traces; never rejects (drops are counted by each exporter). */
-  async spans(spans: readonly Span[]): Promise<void> {
+  async spans(spans: readonly Span[], wire?: Uint8Array): Promise<void> {
     if (this.spanTargets.length === 0 || spans.length === 0) return;
-    let all: Uint8Array | undefined;
+    let all: Uint8Array | undefined = this.options.verbatim ? wire : undefined;
     await Promise.all(
       this.spanTargets.map((t) => {
         if (!t.select) return t.exporter.enqueue('traces', (all ??= encodeTraces(spans)), spans.length);

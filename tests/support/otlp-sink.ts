@@ -24,6 +24,7 @@ export interface Received {
 }
 
 export interface ScriptedAnswer {
+  /** 0: take the request as usual. */
   status: number;
   headers?: Record<string, string>;
 }
@@ -46,7 +47,7 @@ export class OtlpSink {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const scripted = this.script.shift();
-        if (scripted) {
+        if (scripted && scripted.status !== 0) {
           this.refused.push({ status: scripted.status, at: Date.now() });
           res.writeHead(scripted.status, scripted.headers ?? {}).end();
           return;

@@ -141,6 +141,7 @@ export class GrpcReceiver {
         return;
       }
       const decoded = await decodeProtobufAsync(body, this.o.limits ?? DEFAULT_SPAN_LIMITS);
+      if (decoded.rejected === 0 && !decoded.dropped.any) decoded.wire = body;
       spans = decoded.spans.length + decoded.rejected;
       this.report.decoded(decoded);
       const result = await this.o.pipeline.consume(decoded, 'grpc');

@@ -160,6 +160,7 @@ export class HttpReceiver {
       }
       const limits = this.o.limits ?? DEFAULT_SPAN_LIMITS;
       const decoded = format === 'protobuf' ? await decodeProtobufAsync(body, limits) : decodeJson(body, limits);
+      if (format === 'protobuf' && decoded.rejected === 0 && !decoded.dropped.any) decoded.wire = body;
       spans = decoded.spans.length + decoded.rejected;
       this.report.decoded(decoded);
       const result = await this.o.pipeline.consume(decoded, 'http');
