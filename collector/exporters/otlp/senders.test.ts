@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { makeCerts } from '../../../tests/support/certs.js';
 import { Metadata, Server, ServerCredentials, status as GrpcStatus, type ServerUnaryCall, type sendUnaryData, type ServiceDefinition } from '@grpc/grpc-js';
 import { exporterSchema, type ExporterConfig } from '../../../config/exporters.js';
 import { LOGS_EXPORT_METHOD_PATH, TRACE_EXPORT_METHOD_PATH } from '../../../proto/otlp.js';
@@ -156,5 +159,58 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+});
+
+describe('TLS', () => {
+  const certs = makeCerts();
+  const tlsPayload = new Uint8Array([0x0a, 0x00]);
+
+  it('otlphttp trusts tls.ca_file for an https endpoint, and refuses an unknown CA as a retryable failure', async () => {
+    const server = createHttpsServer({ cert: readFileSync(certs.certFile), key: readFileSync(certs.keyFile) }, (req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const trusted = new HttpSender({ id: 'otlphttp', config: config({ endpoint, tls: { ca_file: certs.caFile } }), timeoutMs: 5000, connections: 1 });
+      expect(await trusted.send('traces', tlsPayload, never)).toMatchObject({ kind: 'sent' });
+      const unknown = await new HttpSender({ id: 'otlphttp', config: config({ endpoint }), timeoutMs: 5000, connections: 1 }).send('traces', tlsPayload, never);
+      expect(unknown).toMatchObject({ kind: 'retryable' });
+      expect(unknown.kind === 'retryable' && unknown.reason).toMatch(/certificate/i);
+      trusted.close();
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('otlp uses TLS by default and trusts tls.ca_file', async () => {
+    const server = new Server();
+    const identity = (b: Buffer) => b;
+    server.addService(
+      { Export: { path: TRACE_EXPORT_METHOD_PATH, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity } },
+      { Export: (_call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => cb(null, Buffer.alloc(0)) },
+    );
+    const creds = ServerCredentials.createSsl(null, [{ cert_chain: readFileSync(certs.certFile), private_key: readFileSync(certs.keyFile) }]);
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', creds, (e, p) => (e ? reject(e) : resolve(p))));
+    try {
+      const sender = new GrpcSender({ id: 'otlp', config: config({ endpoint: `localhost:${port}`, tls: { ca_file: certs.caFile } }), timeoutMs: 5000 });
+      expect(await sender.send('traces', tlsPayload, never)).toMatchObject({ kind: 'sent' });
+      sender.close();
+      // Plaintext to a TLS server fails (and is retryable: the server may be changing).
+      const plain = new GrpcSender({ id: 'otlp', config: config({ endpoint: `localhost:${port}`, tls: { insecure: true } }), timeoutMs: 2000 });
+      expect(await plain.send('traces', tlsPayload, never)).toMatchObject({ kind: 'retryable' });
+      plain.close();
+    } finally {
+      server.forceShutdown();
+    }
+  });
+
+  it('names the key of a TLS file that cannot be read', () => {
+    expect(() => new HttpSender({ id: 'otlphttp/x', config: config({ endpoint: 'https://h:1', tls: { ca_file: '/nonexistent/ca.pem' } }), timeoutMs: 1000, connections: 1 })).toThrow(
+      /^exporters\.otlphttp\/x\.tls\.ca_file: cannot read \/nonexistent\/ca\.pem/,
+    );
   });
 });
