@@ -40,6 +40,7 @@ export async function startSpansift(extra: Record<string, unknown> = {}) {
   writeFileSync(file, stringify(config));
   // The same Node flags as `npm start` (package.json), plus any given for profiling.
   const flags = ['--max-semi-space-size=64', ...(process.env.SPANSIFT_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const uiPort = Number(/:(\d+)$/.exec(config.ui.endpoint)![1]);
   const child = spawn(process.execPath, [...flags, join(ROOT, 'dist/cli/main.js'), 'start', '--config', file], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     const deadline = setTimeout(() => reject(new Error('spansift did not start')), 60_000);
@@ -57,7 +58,7 @@ export async function startSpansift(extra: Record<string, unknown> = {}) {
     };
     void probe();
   });
-  return { child, port };
+  return { child, port, uiPort };
 }
 
 function post(agent: Agent, port: number, body: Uint8Array): Promise<number> {
@@ -75,11 +76,15 @@ function post(agent: Agent, port: number, body: Uint8Array): Promise<number> {
 }
 
 /** Sends `total` spans in requests of `perRequest`, `connections` at a time; refused requests are sent again. */
-export async function runIngest(shape: Shape, total: number, opts: { perRequest?: number; connections?: number; extraConfig?: Record<string, unknown> } = {}): Promise<IngestResult> {
+export async function runIngest(
+  shape: Shape,
+  total: number,
+  opts: { perRequest?: number; connections?: number; extraConfig?: Record<string, unknown>; /** Runs after the last acknowledgement, before spansift stops. */ atEnd?: (ui: string) => Promise<void> } = {},
+): Promise<IngestResult> {
   const perRequest = opts.perRequest ?? 500;
   const connections = opts.connections ?? 32;
   const bodies = Array.from({ length: Math.ceil(total / perRequest) }, (_, i) => encodeRequest(shape, perRequest, i * perRequest));
-  const { child, port } = await startSpansift(opts.extraConfig);
+  const { child, port, uiPort } = await startSpansift(opts.extraConfig);
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   let next = 0;
   let refused = 0;
@@ -91,7 +96,8 @@ export async function runIngest(shape: Shape, total: number, opts: { perRequest?
       for (;;) {
         const status = await post(agent, port, body);
         if (status === 200) break;
-        if (status !== 429 && status !== 503) throw new Error(`unexpected status ${status}`);
+        // 408: the request did not arrive within read_timeout, which happens only on a machine far busier than the benchmark.
+        if (status !== 429 && status !== 503 && status !== 408) throw new Error(`unexpected status ${status}`);
         refused++;
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -108,6 +114,7 @@ export async function runIngest(shape: Shape, total: number, opts: { perRequest?
     peakRssBytes: peakRssBytes(child.pid!),
     refused,
   };
+  await opts.atEnd?.(`http://127.0.0.1:${uiPort}`);
   agent.destroy();
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));

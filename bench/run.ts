@@ -6,7 +6,9 @@
  *
  * The labeling API: 20 labelers at once over a seeded store, at two queue sizes.
  *
- *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|labeling|page|datasets] [-- --skip ingest,rules,labeling,page,datasets]
+ * Forwarding: ingest with an otlphttp exporter to a live receiver, against ingest without one.
+ *
+ *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|labeling|page|datasets|forwarding] [-- --skip ingest,rules,labeling,page,datasets,forwarding]
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { PACE_MS, runLabeling, type LabelingResult, type PhaseResult } from './l
 import { runPage } from './page.js';
 import { runDatasets } from './datasets.js';
 import { runEvaluate } from './evaluate.js';
+import { runForwarding } from './forwarding.js';
 
 const { values } = parseArgs({
   options: {
@@ -89,6 +92,8 @@ if (values.only && values.only !== 'page') skip.add('page');
 if (values.only && values.only !== 'datasets') skip.add('datasets');
 if (values.only === 'evaluate') skip.add('ingest').add('rules').add('labeling').add('page');
 if (values.only && values.only !== 'evaluate') skip.add('evaluate');
+if (values.only === 'forwarding') skip.add('ingest').add('rules').add('labeling').add('page').add('datasets').add('evaluate');
+if (values.only && values.only !== 'forwarding') skip.add('forwarding');
 const shapes: Shape[] = values.only && !onlyLabeling ? [values.only as Shape] : ['llm', 'small'];
 const variants: { shape: Shape; label: string; config?: Record<string, unknown> }[] = [];
 for (const shape of shapes) variants.push({ shape, label: shape === 'llm' ? 'LLM (~1.7 KB attributes)' : 'small (~350 B)' });
@@ -148,6 +153,21 @@ if (relative.length) {
   say('| variant | share of spansift without rules |');
   say('| --- | --- |');
   for (const line of relative) say(line);
+}
+if (!skip.has('forwarding')) {
+  const f = await runForwarding(SPANS, ROUNDS, (s) => console.error(s));
+  const ours = (rs: IngestResult[]) => median(rs.map((r) => r.spansPerSecond));
+  const cpu = (rs: IngestResult[]) => median(rs.map((r) => (r.cpuSeconds / r.spans) * 100_000));
+  say('');
+  say('## Ingest with forwarding');
+  say('');
+  say('LLM spans as in the ingest table, with one `otlphttp` exporter (default settings: gzip, on-disk sending queue) to a live OTLP/HTTP receiver');
+  say('on the same machine that answers success without decoding; against the same ingest without an exporter, alternating in each round.');
+  say('');
+  say('| ingest | spans/s | share of ingest without forwarding (median of per-round ratios) | CPU s per 100k spans | peak RSS | forwarded by the last acknowledgement |');
+  say('| --- | --- | --- | --- | --- | --- |');
+  say(`| without forwarding | ${ours(f.plain).toFixed(0)} | 1.00 | ${cpu(f.plain).toFixed(2)} | ${mib(Math.max(...f.plain.map((r) => r.peakRssBytes)))} | |`);
+  say(`| forwarding to a live receiver | ${ours(f.forwarding).toFixed(0)} | **${median(f.ratios).toFixed(2)}** | ${cpu(f.forwarding).toFixed(2)} | ${mib(Math.max(...f.forwarding.map((r) => r.peakRssBytes)))} | ${(median(f.forwardedShare) * 100).toFixed(0)}% |`);
 }
 if (!skip.has('rules')) {
   say('');

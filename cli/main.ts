@@ -4,7 +4,7 @@
  * place that exits the process.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, formatProblem, loadConfigFile } from '../config/load.js';
+import { ConfigError, formatProblem, loadConfigFile, notesOf } from '../config/load.js';
 import { CONFIG_CHECKS, configFileFor, loadConfig } from './config.js';
 import { checkStrictOttl } from '../processors/rules/strict-ottl.js';
 import { createLogger } from '../collector/log.js';
@@ -79,7 +79,8 @@ async function main(argv: string[]): Promise<number> {
   const file = configFileFor(values.config);
   if (command === 'validate') {
     try {
-      loadConfig(file);
+      const config = loadConfig(file);
+      for (const n of notesOf(config)) process.stdout.write(`note: ${formatProblem(n)}\n`);
       process.stdout.write(`${file}: valid\n`);
       if (values['strict-ottl']) strictOttlWarnings(file);
       return 0;
@@ -146,6 +147,7 @@ async function start(file: string): Promise<number> {
     return 1;
   }
   const log = createLogger(config.log.level);
+  for (const n of notesOf(config)) log.info({ file: n.file, line: n.line, key: n.path }, n.message);
   // Loaded here so that `validate` and `--help` do not load the ClickHouse engine.
   const { Service } = await import('./service.js');
   const service = new Service({ config, log });

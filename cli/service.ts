@@ -50,6 +50,8 @@ import type { Span } from '../collector/model/span.js';
 import { quoteIdent } from '../collector/storage/schema.js';
 import { ActionCounters } from '../labeling/actions/metrics.js';
 import { compileWhen } from '../labeling/actions/when.js';
+import type { Forwarder } from '../collector/exporters/forwarder.js';
+import { openForwarder } from './exporters.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -70,6 +72,8 @@ export class Service {
   traces: TraceStore | undefined;
   admission: Admission | undefined;
   adminToken: string | undefined;
+  /** The exporters, when the config has any. */
+  forwarder: Forwarder | undefined;
   private http: HttpReceiver | undefined;
   private grpc: GrpcReceiver | undefined;
   private ui: ServerType | undefined;
@@ -115,7 +119,7 @@ export class Service {
    * they are reported, not applied. Returns what was not applied.
    */
   async reload(next: Config): Promise<string[]> {
-    const ignored = (['receivers', 'storage', 'limits', 'ui', 'data_dir'] as const).filter(
+    const ignored = (['receivers', 'storage', 'limits', 'ui', 'data_dir', 'exporters'] as const).filter(
       (k) => JSON.stringify(next[k]) !== JSON.stringify(this.config[k]),
     );
     this.fileQueues = next.queues;
@@ -253,7 +257,9 @@ export class Service {
     }, this.config.labeling.poll_interval);
     this.evalQueuePoll?.unref();
     log.info({ queues: Object.keys(config.queues).length }, 'labeling queues loaded');
-    const pipeline = new Pipeline(this.traces, this.admission, this.metrics, new Routing(() => this.router, this.queues, (spans) => this.observeSpans(spans)));
+    this.forwarder = await openForwarder(config, this.metrics.registry, log);
+    const forwarder = this.forwarder;
+    const pipeline = new Pipeline(this.traces, this.admission, this.metrics, new Routing(() => this.router, this.queues, (spans) => this.observeSpans(spans)), forwarder);
     const tokens = new TokenSet(config.receivers.otlp.auth.bearer_tokens);
 
     const admin = resolveAdminToken(config.ui.admin_token || undefined, config.data_dir);
@@ -306,6 +312,7 @@ export class Service {
         tokens,
         admission: this.admission,
         pipeline,
+        signals: forwarder,
         metrics: this.metrics,
         log,
         tls: tls.grpc,
@@ -324,6 +331,7 @@ export class Service {
         tokens,
         admission: this.admission,
         pipeline,
+        signals: forwarder,
         metrics: this.metrics,
         log,
         tls: tls.http,
@@ -351,6 +359,9 @@ export class Service {
     await Promise.all([this.http?.stop(), this.grpc?.stop()]);
     await flushing;
     await Promise.all([this.traces?.batcher.flush(), this.queues?.batcher.flush()]);
+    // After the receivers: everything acknowledged is in the exporters' queues on disk, and
+    // what is being sent goes back there for the next run.
+    await this.forwarder?.stop();
     const ui = this.ui;
     this.ui = undefined;
     if (ui) await new Promise<void>((resolve) => ui.close(() => resolve()));

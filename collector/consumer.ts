@@ -5,6 +5,7 @@
  * and knows nothing of queues.
  */
 import type { DecodedExport, Span } from './model/span.js';
+import type { Signal } from './model/otlp-frames.js';
 
 export type Transport = 'http' | 'grpc';
 
@@ -26,4 +27,22 @@ export interface TracesConsumer {
  */
 export interface SpanRouter {
   route(spans: Span[], now: number): Promise<void> | undefined;
+}
+
+/**
+ * What receives spans once they are stored (forwarding). Called by the pipeline after the
+ * storage write and before the answer; it never rejects, and its failures never fail the
+ * export (they are counted where they happen).
+ */
+export interface StoredSpansConsumer {
+  /** `wire`: the spans as a protobuf request, when the receiver has them so (DecodedExport.wire). */
+  spans(spans: readonly Span[], wire?: Uint8Array): Promise<void>;
+}
+
+/** Logs and metrics requests, which spansift forwards and does not store. */
+export interface SignalConsumer {
+  /** Something takes this signal; when nothing does, its route answers 404 (gRPC: UNIMPLEMENTED). */
+  takes(signal: Signal): boolean;
+  /** Settles once the request (protobuf) is queued; false when nothing could queue it. */
+  request(signal: Signal, body: Uint8Array, items: number): Promise<boolean>;
 }

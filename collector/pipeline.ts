@@ -13,7 +13,7 @@ import type { Metrics } from './metrics.js';
 import { SpansiftError } from './errors.js';
 import { isPermanentInsertError } from './storage/classify.js';
 import type { Resource } from './model/span.js';
-import type { ExportResult, SpanRouter, TracesConsumer, Transport } from './consumer.js';
+import type { ExportResult, SpanRouter, StoredSpansConsumer, TracesConsumer, Transport } from './consumer.js';
 
 export class Pipeline implements TracesConsumer {
   constructor(
@@ -21,6 +21,8 @@ export class Pipeline implements TracesConsumer {
     private readonly admission: Admission,
     private readonly metrics?: Metrics,
     private readonly router?: SpanRouter,
+    /** Takes the spans once they are stored (the exporters); never fails the export. */
+    private readonly stored?: StoredSpansConsumer,
   ) {}
 
   async consume(decoded: DecodedExport, transport: Transport): Promise<ExportResult> {
@@ -40,6 +42,9 @@ export class Pipeline implements TracesConsumer {
       const routed = this.router?.route(spans, Date.now());
       await (routed ? Promise.all([routed, this.store.write(rows)]) : this.store.write(rows));
       this.metrics?.acceptedSpans.inc({ transport }, spans.length);
+      // Forwarding sees the spans as they were stored. It queues them before the answer
+      // (a success means stored and queued for forwarding), and it never fails the export.
+      if (this.stored) await this.stored.spans(spans, decoded.wire);
       return { rejected: decoded.rejected, message: decoded.rejectReason };
     } catch (e) {
       if (e instanceof SpansiftError && e.code === 'BODY_TOO_LARGE') this.metrics?.refusedSpans.inc({ transport, reason: 'too_large' }, spans.length);

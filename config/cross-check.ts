@@ -15,12 +15,15 @@ export interface PathProblem {
   offset?: number;
 }
 
+import { checkExporters } from './exporters-check.js';
+
 type Raw = Record<string, unknown>;
 const isObj = (v: unknown): v is Raw => !!v && typeof v === 'object' && !Array.isArray(v);
 
 export function crossCheck(raw: unknown): PathProblem[] {
   const out: PathProblem[] = [];
   if (!isObj(raw)) return out;
+  out.push(...checkExporters(raw));
   const queues = isObj(raw.queues) ? raw.queues : {};
   const queueNames = new Set(Object.keys(queues));
   for (const [name, q] of Object.entries(queues)) {

@@ -3,6 +3,8 @@ import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Docume
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { crossCheck, type ConfigCheck } from './cross-check.js';
+import { collectorHint } from './collector-hints.js';
+import { configNotes } from './notes.js';
 
 /** One problem in a config file, located by line, column and key path. */
 export interface ConfigProblem {
@@ -117,7 +119,17 @@ export function parseConfig(text: string, file = 'config', env: Env = process.en
     const pos = node?.range ? at(p.offset !== undefined && isScalar(node) ? sourceOffset(text, node, p.offset) : node.range[0]) : { line: 1, col: 1 };
     problems.push({ file, line: pos.line, column: pos.col, path: p.path.join('.'), message: p.message });
   }
-  if (result.success && problems.length === 0) return result.data;
+  if (result.success && problems.length === 0) {
+    NOTES.set(
+      result.data,
+      configNotes(raw).map((n) => {
+        const node = keyNode(doc, n.path) ?? nearest(doc, n.path);
+        const pos = node?.range ? at(node.range[0]) : { line: 1, col: 1 };
+        return { file, line: pos.line, column: pos.col, path: n.path.join('.'), message: n.message };
+      }),
+    );
+    return result.data;
+  }
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   throw new ConfigError(problems);
 }
@@ -142,6 +154,16 @@ function documentValue(doc: ReturnType<typeof parseDocument>, at: (offset: numbe
   }
 }
 
+const NOTES = new WeakMap<Config, ConfigProblem[]>();
+
+/**
+ * What is worth telling about a valid config without it being a problem (a collector
+ * spelling read as spansift's), located like problems; the CLI logs them at start.
+ */
+export function notesOf(config: Config): readonly ConfigProblem[] {
+  return NOTES.get(config) ?? [];
+}
+
 export function loadConfigFile(file: string, env: Env = process.env, checks: readonly ConfigCheck[] = []): Config {
   let text: string;
   try {
@@ -160,10 +182,11 @@ function locate(doc: Document, at: (o: number) => { line: number; col: number },
     return issue.keys.map((key) => {
       const node = keyNode(doc, [...path, key]) ?? nearest(doc, path);
       const pos = node?.range ? at(node.range[0]) : { line: 1, col: 1 };
-      return { file, line: pos.line, column: pos.col, path: [...path, key].join('.'), message: `unknown key "${key}"${suggest(key, path)}` };
+      return { file, line: pos.line, column: pos.col, path: [...path, key].join('.'), message: `unknown key "${key}"${explain(key, path)}` };
     });
   }
-  const node = nearest(doc, path);
+  // A bad name (an exporter id, a queue name) is pointed at where it is written: the key.
+  const node = (issue.code === 'invalid_key' ? keyNode(doc, path) : undefined) ?? nearest(doc, path);
   const pos = node?.range ? at(node.range[0]) : { line: 1, col: 1 };
   return [{ file, line: pos.line, column: pos.col, path: path.join('.'), message: describe(issue) }];
 }
@@ -257,6 +280,17 @@ function keyNode(doc: Document, path: string[]): Node | undefined {
   return pair && isScalar(pair.key) ? pair.key : undefined;
 }
 
+/**
+ * Why a key is unknown: where the collector's key of that name lives in spansift, a close
+ * spelling of a known key, or (for a key of a collector section spansift has only in part)
+ * what that section holds in spansift.
+ */
+function explain(key: string, path: string[]): string {
+  const hint = collectorHint([...path, key]);
+  if (hint && !hint.fallback) return `: ${hint.hint}`;
+  return suggest(key, path) || (hint ? `: ${hint.hint}` : '');
+}
+
 function suggest(key: string, path: string[]): string {
   const known = knownKeys(path);
   let best = '';
@@ -292,7 +326,12 @@ function structural(s: unknown, depth = 0): Shaped[] {
   const d = cur.def;
   if (cur.shape || d?.element || d?.valueType) return [cur];
   if (Array.isArray(d?.options)) return d.options.flatMap((o) => structural(o, depth + 1));
-  return structural(d?.innerType ?? d?.out ?? d?.in ?? d?.schema, depth + 1);
+  // A transform's pipe ends in the transform (no keys): its keys are those of the pipe's input.
+  for (const next of [d?.innerType, d?.out, d?.in, d?.schema]) {
+    const found = structural(next, depth + 1);
+    if (found.length) return found;
+  }
+  return [];
 }
 
 function editDistance(a: string, b: string): number {

@@ -4,6 +4,8 @@ import { queueSchema, ruleSchema } from './queues.js';
 import { USER_NAME, userSchema } from './users.js';
 import { clientTlsSchema, serverTlsSchema } from './tls.js';
 import { corsSchema } from './cors.js';
+import { exportersSchema } from './exporters.js';
+import { redactionSchema } from './redaction.js';
 
 /**
  * The whole spansift configuration with its defaults: the one place defaults live.
@@ -62,11 +64,29 @@ const ingestAuth = z.strictObject({
   bearer_tokens: z.array(z.string().min(1, 'a token must not be empty')).default([]),
 });
 
-const otlpReceiver = z.strictObject({
-  http: section(httpReceiver),
-  grpc: section(grpcReceiver),
-  auth: section(ingestAuth),
-});
+/**
+ * `http` and `grpc` sit right under `receivers.otlp`; the collector's spelling,
+ * `receivers.otlp.protocols.{http,grpc}`, is read as the same keys (and noted in the log).
+ */
+const otlpReceiver = z
+  .strictObject({
+    http: section(httpReceiver).optional(),
+    grpc: section(grpcReceiver).optional(),
+    protocols: section(z.strictObject({ http: section(httpReceiver).optional(), grpc: section(grpcReceiver).optional() })).optional(),
+    auth: section(ingestAuth),
+  })
+  .superRefine((v, ctx) => {
+    for (const p of ['http', 'grpc'] as const) {
+      if (v[p] && v.protocols?.[p]) {
+        ctx.addIssue({ code: 'custom', path: ['protocols', p], message: `set receivers.otlp.${p} or receivers.otlp.protocols.${p} (the collector's spelling of the same), not both` });
+      }
+    }
+  })
+  .transform(({ http, grpc, protocols, auth }) => ({
+    http: http ?? protocols?.http ?? httpReceiver.parse({}),
+    grpc: grpc ?? protocols?.grpc ?? grpcReceiver.parse({}),
+    auth,
+  }));
 
 const batch = z.strictObject({
   /** Flush a batch once it holds this many rows. */
@@ -191,6 +211,10 @@ export const configSchema = z.strictObject({
   data_dir: z.string().min(1).default('./data'),
   receivers: section(z.strictObject({ otlp: section(otlpReceiver) })),
   storage: section(z.strictObject({ clickhouse: section(clickhouse) })),
+  /** What is done to every span before it is stored, routed or forwarded. */
+  processors: section(z.strictObject({ redaction: section(redactionSchema).optional() })),
+  /** Where received data is forwarded, by exporter id (`otlphttp`, `otlp/backup`). */
+  exporters: exportersSchema,
   limits: section(limits),
   ui: section(ui),
   log: section(log),

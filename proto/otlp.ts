@@ -34,6 +34,8 @@ function loadRoot(): protobuf.Root {
     [
       'opentelemetry/proto/collector/trace/v1/trace_service.proto',
       'opentelemetry/proto/trace/v1/trace.proto',
+      'opentelemetry/proto/collector/logs/v1/logs_service.proto',
+      'opentelemetry/proto/collector/metrics/v1/metrics_service.proto',
       'google/rpc/status.proto',
       'google/rpc/error_details.proto',
     ],
@@ -51,12 +53,16 @@ export const ExportTraceServiceResponse: protobuf.Type = otlpRoot.lookupType(
   'opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse',
 );
 export const TracesData: protobuf.Type = otlpRoot.lookupType('opentelemetry.proto.trace.v1.TracesData');
+export const ExportLogsServiceRequest: protobuf.Type = otlpRoot.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest');
+export const ExportMetricsServiceRequest: protobuf.Type = otlpRoot.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest');
 export const Status: protobuf.Type = otlpRoot.lookupType('google.rpc.Status');
 export const RetryInfo: protobuf.Type = otlpRoot.lookupType('google.rpc.RetryInfo');
 export const Any: protobuf.Type = otlpRoot.lookupType('google.protobuf.Any');
 
 /** The full gRPC method path of OTLP trace export. */
 export const TRACE_EXPORT_METHOD_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+export const LOGS_EXPORT_METHOD_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
+export const METRICS_EXPORT_METHOD_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 
 /** Any.type_url values, as gRPC and the OpenTelemetry Collector write them. */
 export const RETRY_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.RetryInfo';

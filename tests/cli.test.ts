@@ -133,6 +133,27 @@ describe('spansift validate', () => {
     expect(lines[7]).toBe(`7 problem(s) in ${file}`);
   });
 
+  it('reads the collector\'s receivers.otlp.protocols as spansift\'s keys, with a note', async () => {
+    const file = shown('config/testdata/protocols-alias.yaml');
+    const r = await spansift(['validate', '--config', 'config/testdata/protocols-alias.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      `note: ${file}:5:7: receivers.otlp.protocols.http: read as receivers.otlp.http: the collector's receivers.otlp.protocols.http, spelled the spansift way without "protocols"`,
+      `note: ${file}:7:7: receivers.otlp.protocols.grpc: read as receivers.otlp.grpc: the collector's receivers.otlp.protocols.grpc, spelled the spansift way without "protocols"`,
+      `${file}: valid`,
+    ]);
+  });
+
+  it('tells a collector user where the collector\'s processors, exporters and service live in spansift', async () => {
+    const r = await spansift(['validate', '--config', 'config/testdata/collector-shape.yaml']);
+    expect(r.code).toBe(1);
+    const byKey = Object.fromEntries(r.stderr.trim().split('\n').slice(0, -1).map((l) => [/:\d+:\d+: ([\w.]+): /.exec(l)![1], l]));
+    expect(Object.keys(byKey)).toEqual(['processors.batch', 'processors.memory_limiter', 'processors.redaction.allow_all_keys', 'exporters.otlp.sending_queue.storage', 'exporters.clickhouse', 'service']);
+    expect(byKey['processors.batch']).toContain('storage.clickhouse.batch for inserts, exporters.<name>.sending_queue.batch for forwarding');
+    expect(byKey['exporters.clickhouse']).toContain('spansift stores every span in ClickHouse itself (storage.clickhouse)');
+    expect(byKey.service).toContain('each exporter lists what it forwards in its `signals`');
+  });
+
   it('reports YAML syntax errors with their line', async () => {
     const file = shown('config/testdata/yaml-syntax.yaml');
     const r = await spansift(['validate', '--config', 'config/testdata/yaml-syntax.yaml']);

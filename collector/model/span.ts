@@ -96,4 +96,10 @@ export interface DecodedExport {
   rejected: number;
   /** Why spans were rejected, one line per distinct reason; '' when none were. */
   rejectReason: string;
+  /**
+   * The protobuf request the spans were decoded from, when they are all of it, unchanged
+   * (nothing rejected, dropped or cut by the limits): forwarding sends these bytes rather
+   * than encoding the spans again. Unset for OTLP JSON.
+   */
+  wire?: Uint8Array;
 }

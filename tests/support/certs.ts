@@ -66,3 +66,17 @@ export class TestPki {
     return issued(o.files.cert, o.files.key);
   }
 }
+
+export interface TestCerts {
+  dir: string;
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/** A fresh CA and a server certificate it signs for 127.0.0.1 and localhost, as file paths. */
+export function makeCerts(): TestCerts {
+  const pki = new TestPki();
+  const server = pki.issue('server');
+  return { dir: pki.dir, caFile: pki.ca.certFile, certFile: server.certFile, keyFile: server.keyFile };
+}

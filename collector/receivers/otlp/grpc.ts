@@ -1,6 +1,7 @@
 /**
  * OTLP/gRPC receiver: `opentelemetry.proto.collector.trace.v1.TraceService/Export` on
- * @grpc/grpc-js. grpc-js handles compression (gzip, deflate) and the message size
+ * @grpc/grpc-js, and LogsService and MetricsService when something takes them (forwarding;
+ * otherwise their calls answer UNIMPLEMENTED). grpc-js handles compression (gzip, deflate) and the message size
  * limit; errors carry a google.rpc.Status (with RetryInfo when the client should retry)
  * in `grpc-status-details-bin`, as the OTLP spec asks.
  *
@@ -9,7 +10,8 @@
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { Metadata, Server, ServerCredentials, status as GrpcStatus, type ServerUnaryCall, type sendUnaryData, type ServiceDefinition } from '@grpc/grpc-js';
-import { TRACE_EXPORT_METHOD_PATH } from '../../../proto/otlp.js';
+import { LOGS_EXPORT_METHOD_PATH, METRICS_EXPORT_METHOD_PATH, TRACE_EXPORT_METHOD_PATH } from '../../../proto/otlp.js';
+import { readSignalRequest } from './decode-signals.js';
 import { decodeProtobufAsync } from './decode.js';
 import { encodeExportResponse, encodeStatus } from './encode.js';
 import { ConnectionGate } from './connections.js';
@@ -20,7 +22,7 @@ import type { ServerTls } from '../../tls/server-tls.js';
 import { SpansiftError, toSpansiftError } from '../../errors.js';
 import type { TokenSet } from '../../auth.js';
 import type { Admission } from '../../admission.js';
-import type { TracesConsumer } from '../../consumer.js';
+import type { SignalConsumer, TracesConsumer } from '../../consumer.js';
 import type { Metrics } from '../../metrics.js';
 import type { Logger } from '../../log.js';
 
@@ -35,6 +37,8 @@ export interface GrpcReceiverOptions {
   tokens: TokenSet;
   admission: Admission;
   pipeline: TracesConsumer;
+  /** Logs and metrics; LogsService and MetricsService are served only for a signal it takes. */
+  signals?: SignalConsumer;
   metrics?: Metrics;
   log?: Logger;
   /**
@@ -47,18 +51,16 @@ export interface GrpcReceiverOptions {
 
 const identity = (b: Buffer) => b;
 
+function rawService(path: string): ServiceDefinition {
+  return {
+    Export: { path, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity },
+  };
+}
+
 /** TraceService with raw bytes in and out: decoding is ours, so its errors map to INVALID_ARGUMENT. */
-export const traceService: ServiceDefinition = {
-  Export: {
-    path: TRACE_EXPORT_METHOD_PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  },
-};
+export const traceService: ServiceDefinition = rawService(TRACE_EXPORT_METHOD_PATH);
+export const logsService: ServiceDefinition = rawService(LOGS_EXPORT_METHOD_PATH);
+export const metricsService: ServiceDefinition = rawService(METRICS_EXPORT_METHOD_PATH);
 
 export class GrpcReceiver {
   private server: Server | undefined;
@@ -78,6 +80,10 @@ export class GrpcReceiver {
     server.addService(traceService, {
       Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => void this.export(call, cb),
     });
+    for (const [signal, service] of [['logs', logsService], ['metrics', metricsService]] as const) {
+      if (!this.o.signals?.takes(signal)) continue;
+      server.addService(service, { Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => void this.export(call, cb, signal) });
+    }
     const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
     const gate = new ConnectionGate(
       {
@@ -121,7 +127,7 @@ export class GrpcReceiver {
     this.report.close();
   }
 
-  private async export(call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>): Promise<void> {
+  private async export(call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>, signal?: 'logs' | 'metrics'): Promise<void> {
     this.activity.begin();
     let held = 0;
     let spans: number | undefined;
@@ -134,7 +140,17 @@ export class GrpcReceiver {
       this.o.admission.admit(body.length);
       this.o.admission.takeBytes(body.length);
       held = body.length;
+      if (signal) {
+        const request = readSignalRequest(signal, body, 'protobuf');
+        if (!(await this.o.signals!.request(signal, request.body, request.items))) {
+          throw new SpansiftError('OVERLOADED', `the sending queue of every exporter of ${signal} is full; retry later`);
+        }
+        this.o.metrics?.requests.inc({ transport: 'grpc', outcome: 'success' });
+        cb(null, Buffer.from(encodeExportResponse(null, 'protobuf') as Uint8Array));
+        return;
+      }
       const decoded = await decodeProtobufAsync(body, this.o.limits ?? DEFAULT_SPAN_LIMITS);
+      if (decoded.rejected === 0 && !decoded.dropped.any) decoded.wire = body;
       spans = decoded.spans.length + decoded.rejected;
       this.report.decoded(decoded);
       const result = await this.o.pipeline.consume(decoded, 'grpc');

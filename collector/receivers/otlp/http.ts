@@ -1,6 +1,7 @@
 /**
  * OTLP/HTTP receiver: `POST /v1/traces` with protobuf or JSON bodies, optionally
- * compressed. Plain node:http rather than a framework: this is the hot path, and it needs
+ * compressed; `/v1/logs` and `/v1/metrics` too when something takes them (forwarding),
+ * 404 otherwise. Plain node:http rather than a framework: this is the hot path, and it needs
  * to turn a request away (auth, size, overload) before reading its body.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -17,7 +18,9 @@ import type { ServerTls } from '../../tls/server-tls.js';
 import { SpansiftError, retryAfterSeconds, toSpansiftError } from '../../errors.js';
 import type { TokenSet } from '../../auth.js';
 import type { Admission } from '../../admission.js';
-import type { TracesConsumer } from '../../consumer.js';
+import type { SignalConsumer, TracesConsumer } from '../../consumer.js';
+import type { Signal } from '../../model/otlp-frames.js';
+import { readSignalRequest } from './decode-signals.js';
 import type { Metrics } from '../../metrics.js';
 import type { Logger } from '../../log.js';
 
@@ -36,6 +39,8 @@ export interface HttpReceiverOptions {
   tokens: TokenSet;
   admission: Admission;
   pipeline: TracesConsumer;
+  /** Logs and metrics; without it (or when it takes neither) their routes answer 404. */
+  signals?: SignalConsumer;
   metrics?: Metrics;
   log?: Logger;
   /** HTTPS instead of HTTP (receivers.otlp.http.tls). */
@@ -49,6 +54,8 @@ const CONTENT_TYPES: Record<string, Format> = {
   'application/protobuf': 'protobuf',
   'application/json': 'json',
 };
+
+const PATHS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/logs': 'logs', '/v1/metrics': 'metrics' };
 
 const MEDIA_TYPE = { protobuf: 'application/x-protobuf', json: 'application/json' } as const;
 
@@ -130,10 +137,11 @@ export class HttpReceiver {
     let spans: number | undefined;
     try {
       if (this.o.cors?.apply(req, res)) return;
-      if (path !== '/v1/traces') throw new SpansiftError('NOT_FOUND', `no route ${path}; OTLP traces go to POST /v1/traces`);
+      const signal = Object.hasOwn(PATHS, path) ? PATHS[path] : undefined;
+      if (!signal || (signal !== 'traces' && !this.o.signals?.takes(signal))) throw new SpansiftError('NOT_FOUND', this.notFound(path, signal));
       if (req.method !== 'POST') {
         res.setHeader('Allow', 'POST');
-        throw new SpansiftError('METHOD_NOT_ALLOWED', `method ${req.method} is not allowed on /v1/traces; use POST`);
+        throw new SpansiftError('METHOD_NOT_ALLOWED', `method ${req.method} is not allowed on ${path}; use POST`);
       }
       const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       const f = CONTENT_TYPES[type];
@@ -151,8 +159,15 @@ export class HttpReceiver {
         this.o.admission.takeBytes(body.length - held.bytes, held.bytes);
         held.bytes = body.length;
       }
+      if (signal !== 'traces') {
+        await this.forward(signal, body, format);
+        this.o.metrics?.requests.inc({ transport: 'http', outcome: 'success' });
+        this.send(res, 200, format, encodeExportResponse(null, format));
+        return;
+      }
       const limits = this.o.limits ?? DEFAULT_SPAN_LIMITS;
       const decoded = format === 'protobuf' ? await decodeProtobufAsync(body, limits) : decodeJson(body, limits);
+      if (format === 'protobuf' && decoded.rejected === 0 && !decoded.dropped.any) decoded.wire = body;
       spans = decoded.spans.length + decoded.rejected;
       this.report.decoded(decoded);
       const result = await this.o.pipeline.consume(decoded, 'http');
@@ -166,6 +181,20 @@ export class HttpReceiver {
       if (held.bytes) this.o.admission.releaseBytes(held.bytes);
       this.activity.end();
     }
+  }
+
+  /** A logs or metrics request, queued for forwarding as protobuf; 429 when no exporter's queue has room. */
+  private async forward(signal: 'logs' | 'metrics', body: Uint8Array, format: Format): Promise<void> {
+    const request = readSignalRequest(signal, body, format);
+    if (!(await this.o.signals!.request(signal, request.body, request.items))) {
+      throw new SpansiftError('OVERLOADED', `the sending queue of every exporter of ${signal} is full; retry later`);
+    }
+  }
+
+  private notFound(path: string, signal: Signal | undefined): string {
+    const routes = ['/v1/traces', ...(['logs', 'metrics'] as const).filter((s) => this.o.signals?.takes(s)).map((s) => `/v1/${s}`)];
+    const why = signal ? `no exporter forwards ${signal} (exporters.*.signals), so spansift does not take them` : `no route ${path}`;
+    return `${why}; OTLP goes to POST ${routes.join(', ')}`;
   }
 
   private fail(res: ServerResponse, format: Format, e: unknown, req: IncomingMessage, spans: number | undefined): void {
