@@ -5,8 +5,8 @@ import type { Resource, Scope, Span } from '../../model/span.js';
 import { encodeTraces } from './encode-traces.js';
 
 const resource: Resource = { attributes: { 'service.name': 'checkout', 'host.cpu.count': 8 }, serviceName: 'checkout', schemaUrl: 'https://opentelemetry.io/schemas/1.26.0' };
-const other: Resource = { attributes: { 'service.name': 'search' }, serviceName: 'search', schemaUrl: '' };
-const scope: Scope = { name: 'my.lib', version: '1.2.3', attributes: { 'scope.attr': true } };
+const other: Resource = { attributes: { 'service.name': 'search' }, serviceName: 'search', schemaUrl: '', droppedAttributesCount: 4 };
+const scope: Scope = { name: 'my.lib', version: '1.2.3', attributes: { 'scope.attr': true }, droppedAttributesCount: 5 };
 const scope2: Scope = { name: 'other.lib', version: '', attributes: {} };
 
 function span(over: Partial<Span>): Span {
@@ -59,6 +59,9 @@ const spans: Span[] = [
     ],
     links: [{ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceState: 'x=1', attributes: { 'link.n': 2 } }],
     status: { code: 2, message: 'rate limited' },
+    droppedAttributesCount: 3,
+    droppedEventsCount: 2,
+    droppedLinksCount: 1,
   }),
   span({ spanId: '1111111111111111', name: 'second, same scope' }),
   span({ spanId: '2222222222222222', name: 'other scope', scope: scope2 }),

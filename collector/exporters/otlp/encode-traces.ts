@@ -22,11 +22,13 @@ const T = {
   rsScopeSpans: (2 << 3) | 2,
   rsSchemaUrl: (3 << 3) | 2,
   resAttributes: (1 << 3) | 2,
+  resDroppedAttributes: (2 << 3) | 0,
   ssScope: (1 << 3) | 2,
   ssSpans: (2 << 3) | 2,
   scopeName: (1 << 3) | 2,
   scopeVersion: (2 << 3) | 2,
   scopeAttributes: (3 << 3) | 2,
+  scopeDroppedAttributes: (4 << 3) | 0,
   traceId: (1 << 3) | 2,
   spanId: (2 << 3) | 2,
   traceState: (3 << 3) | 2,
@@ -36,8 +38,11 @@ const T = {
   start: (7 << 3) | 1,
   end: (8 << 3) | 1,
   attributes: (9 << 3) | 2,
+  droppedAttributes: (10 << 3) | 0,
   events: (11 << 3) | 2,
+  droppedEvents: (12 << 3) | 0,
   links: (13 << 3) | 2,
+  droppedLinks: (14 << 3) | 0,
   status: (15 << 3) | 2,
   flags: (16 << 3) | 5,
   eventTime: (1 << 3) | 1,
@@ -90,6 +95,7 @@ export function encodeTraces(spans: readonly Span[]): Uint8Array {
 function writeResource(w: Writer, r: Resource): void {
   w.uint32(T.rsResource).fork();
   writeAttributes(w, T.resAttributes, r.attributes);
+  writeCount(w, T.resDroppedAttributes, r.droppedAttributesCount);
   w.ldelim();
 }
 
@@ -98,6 +104,7 @@ function writeScope(w: Writer, s: Scope): void {
   if (s.name) w.uint32(T.scopeName).string(s.name);
   if (s.version) w.uint32(T.scopeVersion).string(s.version);
   writeAttributes(w, T.scopeAttributes, s.attributes);
+  writeCount(w, T.scopeDroppedAttributes, s.droppedAttributesCount);
   w.ldelim();
 }
 
@@ -111,6 +118,7 @@ function writeSpan(w: Writer, s: Span): void {
   writeFixed64(w, T.start, s.startTimeUnixNano);
   writeFixed64(w, T.end, s.endTimeUnixNano);
   writeAttributes(w, T.attributes, s.attributes);
+  writeCount(w, T.droppedAttributes, s.droppedAttributesCount);
   for (const e of s.events) {
     w.uint32(T.events).fork();
     writeFixed64(w, T.eventTime, e.timeUnixNano);
@@ -126,6 +134,8 @@ function writeSpan(w: Writer, s: Span): void {
     writeAttributes(w, T.linkAttributes, l.attributes);
     w.ldelim();
   }
+  writeCount(w, T.droppedEvents, s.droppedEventsCount);
+  writeCount(w, T.droppedLinks, s.droppedLinksCount);
   if (s.status.code || s.status.message) {
     w.uint32(T.status).fork();
     if (s.status.message) w.uint32(T.statusMessage).string(s.status.message);
@@ -133,6 +143,11 @@ function writeSpan(w: Writer, s: Span): void {
     w.ldelim();
   }
   if (s.flags) w.uint32(T.flags).fixed32(s.flags);
+}
+
+/** A dropped_*_count (uint32), left out when 0 as proto3 does. */
+function writeCount(w: Writer, tag: number, n: number | undefined): void {
+  if (n) w.uint32(tag).uint32(Math.min(n, 0xffffffff));
 }
 
 function writeId(w: Writer, tag: number, hex: string): void {
