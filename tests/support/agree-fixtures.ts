@@ -327,7 +327,7 @@ export const PREFILTER_CONDITIONS: string[] = [
   'ExtractPatterns(name, "^(?P<verb>\\\\w+) ")["verb"] == "chat"',
   'ExtractGrokPatterns(name, "^%{WORD:verb} %{NOTSPACE:model}", true)["model"] == "claude"',
   'ExtractGrokPatterns(Concat([name, String(attributes["tokens"])], " "), " %{INT:tokens:int}$", true)["tokens"] >= 150',
-  'ExtractGrokPatterns(attributes["tokens"], "%{INT}") != nil or ExtractGrokPatterns(name, "%{UUID}") == {}',
+  'ExtractGrokPatterns(attributes["emoji"], "^(?P<e>.)$")["e"] == "😀" or ExtractGrokPatterns(attributes["tokens"], "%{INT}") != nil',
   'Format("%s-%d", [name, kind]) == "chat claude-4"',
   'FormatTime(start_time, "%Y-%m-%d %H") == "2023-11-14 23"',
   'Time(FormatTime(start_time, "%Y-%m-%d %H:%M:%S"), "%Y-%m-%d %H:%M:%S") == TruncateTime(start_time, Duration("1s")) and kind == 2',
