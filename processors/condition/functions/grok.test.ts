@@ -26,6 +26,7 @@ describe('grok patterns', () => {
     expect(compileGrok('^a=(?P<a>\\w+)\\s+c=(?P<c>\\w+)$', false, []).parse('a=b c=d')).toEqual({ a: 'b', c: 'd' });
     expect(compileGrok('^a=(?P<a>\\w+)$', false, []).parse('a=b c=d')).toEqual({});
     expect(compileGrok('(.*)', false, []).parse('foobar')).toEqual({});
+    expect(compileGrok('(a|b)+(?P<x>c)\\((?P<y>[(]d)\\)', false, []).parse('abc((d)')).toEqual({ x: 'c', y: '(d' });
   });
 
   it('names every expanded pattern after itself unless only named captures are asked for', () => {
