@@ -50,6 +50,10 @@ const under = (dirs: string[]) => (f: string) => dirs.some((d) => f.startsWith(d
 const serverCode = tracked.filter((f) => isCode(f) && !isTest(f) && under(tsconfig.include)(f));
 const sdkCode = tracked.filter((f) => isCode(f) && !isTest(f) && f.startsWith('sdk/src/'));
 const testCode = tracked.filter((f) => isCode(f) && !serverCode.includes(f) && !sdkCode.includes(f));
+/** JSON data the server code imports as a module, which tsc copies into the build beside it. */
+const serverData = serverCode.flatMap((f) =>
+  [...readFileSync(ROOT + f, 'utf8').matchAll(/from '(\.{1,2}\/[^']+\.json)'/g)].map((m) => posix.join(posix.dirname(f), m[1])),
+);
 
 /** The packages a file imports (static, dynamic, type-only and require) or reads a file of (require.resolve), by package name. */
 function importedPackages(file: string): string[] {
@@ -178,7 +182,7 @@ describe('the packed package', () => {
   }, 170_000);
 
   const js = (f: string) => f.replace(/\.tsx?$/, '.js');
-  const serverBuild = () => serverCode.filter((f) => /\.tsx?$/.test(f) && !f.endsWith('.d.ts')).map((f) => 'dist/' + js(f));
+  const serverBuild = () => [...serverCode.filter((f) => /\.tsx?$/.test(f) && !f.endsWith('.d.ts')).map((f) => 'dist/' + js(f)), ...serverData.map((f) => 'dist/' + f)];
   const sdkBuild = () => sdkCode.map((f) => 'sdk/dist/' + js(f.slice('sdk/src/'.length)));
 
   it('holds the build, the command, the .proto files, the shipped configs, the page assets and the README', () => {

@@ -50,6 +50,4 @@ export const NOT_PROVIDED: Record<string, string> = {
   RemoveXML: 'the XML converters are not supported by spansift',
   ConvertAttributesToElementsXML: 'the XML converters are not supported by spansift',
   ConvertTextToElementsXML: 'the XML converters are not supported by spansift',
-  ExtractGrokPatterns:
-    "ExtractGrokPatterns is not supported by spansift (it needs Elastic's grok pattern sets); use ExtractPatterns or IsMatch with an RE2 pattern",
 };

@@ -10,6 +10,7 @@ import { boxed, fail, kindOf, type Value } from '../values.js';
 import { dynGetter, literalString, type FunctionDef } from './define.js';
 import { readCsvRow } from './csv.js';
 import { GoFloat, goSprintf } from './go-fmt.js';
+import { compileGrok, GrokError, type Grok } from './grok.js';
 import { urlMap } from './go-url.js';
 import { parseKeyValue, toKeyValueString } from './key-value.js';
 import { mapOf, put, type ValueMap } from './maps.js';
@@ -56,6 +57,12 @@ function sliceToMap(items: Value[], keyPath: string[], valuePath: string[] | und
     if (value !== undefined) put(out, key, value);
   }
   return out;
+}
+
+/** ExtractGrokPatterns' pattern compiled with its flag and definitions (all literals, checked when the condition compiles). */
+function grokOf(call: { args: ValueExpr[] }): Grok {
+  const namedCapturesOnly = call.args[2]?.type === 'literal' && call.args[2].value === true;
+  return compileGrok(literalString(call as never, 1), namedCapturesOnly, written(call.args[3]) ? stringList(call.args[3])! : []);
 }
 
 const MODES = ['strict', 'lazyQuotes', 'ignoreQuotes'];
@@ -202,6 +209,29 @@ export const STRUCTURED_FUNCTIONS: Record<string, FunctionDef> = {
         if (!m.find()) return {};
         return mapOf(groups.map(([name, i]) => [name, m.group(i) ?? '']));
       };
+    },
+  },
+  ExtractGrokPatterns: {
+    params: [
+      { name: 'target', kind: 'value' },
+      { name: 'pattern', kind: 'string' },
+      { name: 'named_captures_only', kind: 'bool', default: false },
+      { name: 'pattern_definitions', kind: 'list', default: '' },
+    ],
+    returns: 'map',
+    errors: true,
+    check: (args, bad) => {
+      if (written(args[3]) && !stringList(args[3])) bad(3, 'the pattern definitions must be a list of strings such as ["NAME=regex"]');
+      try {
+        grokOf({ args } as never);
+      } catch (e) {
+        if (e instanceof GrokError) bad(e.arg === 'pattern' ? 1 : 3, e.message);
+        throw e;
+      }
+    },
+    closure: ([target], call) => {
+      const grok = grokOf(call);
+      return (s) => grok.parse(strictString(target.get(s)));
     },
   },
   UserAgent: {
