@@ -164,7 +164,7 @@ export class Service {
   async start(): Promise<Endpoints> {
     const { config, log } = this.o;
     const ch = config.storage.clickhouse;
-    this.storage = this.o.storage ?? openStorage(ch, config.data_dir);
+    this.storage = this.o.storage ?? openStorage(ch, config.data_dir, config.limits.memory_limit);
     const schema = { database: this.storage.database, table: ch.traces_table, cluster: this.storage.cluster, ttlSeconds: ch.ttl / 1000 };
     const applied = await migrate(this.storage.client, schema, MIGRATIONS);
     log.info({ storage: this.storage.describe, migrations_applied: applied }, 'storage ready');
@@ -383,6 +383,9 @@ export class Service {
     await Promise.all([this.labels?.flush(), this.leases?.flush()]);
     const storage = this.storage;
     this.storage = undefined;
-    if (storage && !this.o.storage) await storage.client.close();
+    if (storage && !this.o.storage) {
+      await storage.client.close();
+      storage.close?.();
+    }
   }
 }

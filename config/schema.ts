@@ -67,6 +67,14 @@ const batch = z.strictObject({
 const embedded = z.strictObject({
   /** Data directory of the embedded ClickHouse engine (chDB). */
   path: z.string().min(1).optional(),
+  /**
+   * The engine's own memory limit (max_server_memory_usage): an insert or merge that would
+   * pass it fails and is tried again later. Default: half of limits.memory_limit when that
+   * is set, else 320MiB.
+   */
+  max_memory: size().optional(),
+  /** More server settings of the engine (`mark_cache_size: 64MiB`), over spansift's; see README "Storage". */
+  settings: z.record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, 'setting names: lower-case letters, digits, _ and .'), z.union([z.string(), z.number()])).default({}),
 });
 
 const clickhouse = z
