@@ -8,9 +8,9 @@
  *
  * Fixed rates: spansift fed open loop at ordinary rates (bench/rate.ts), its CPU per span
  * compared with the saturated CPU per span of the same run; `--rates quick` shortens the
- * windows and leaves out the alternatives.
+ * windows and leaves out one alternative.
  *
- *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|labeling|page|datasets|rates] [-- --skip ingest,rates,rules,labeling,page,datasets,evaluate] [-- --rates full|quick]
+ *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|labeling|page|datasets|rates] [-- --skip ingest,rates,memory,rules,labeling,page,datasets,evaluate] [-- --rates full|quick]
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -96,8 +96,10 @@ if (values.only && values.only !== 'datasets') skip.add('datasets');
 if (values.only === 'evaluate') skip.add('ingest').add('rules').add('labeling').add('page');
 if (values.only && values.only !== 'evaluate') skip.add('evaluate');
 if (values.only === 'rates') skip.add('ingest').add('rules').add('labeling');
+if (values.only === 'memory') skip.add('ingest').add('rates').add('rules').add('labeling');
+if (values.only && values.only !== 'memory') skip.add('memory');
 if (values.only && values.only !== 'rates' && values.only !== 'llm' && values.only !== 'small') skip.add('rates');
-const shapes: Shape[] = values.only && !onlyLabeling && values.only !== 'rates' ? [values.only as Shape] : ['llm', 'small'];
+const shapes: Shape[] = values.only && !onlyLabeling && values.only !== 'rates' && values.only !== 'memory' ? [values.only as Shape] : ['llm', 'small'];
 /** Saturated CPU seconds per span of each shape (default config), from the ingest rows of this run. */
 const saturatedCpu = new Map<Shape, number>();
 /** Peak RSS of the default config at saturation, per shape. */
@@ -112,7 +114,7 @@ if (!skip.has('ingest')) {
   say('');
   say('## Ingest: OTLP/HTTP protobuf into embedded ClickHouse');
   say('');
-  say('spansift: 32 keep-alive connections (many services exporting at once), 500 spans per request, default config, acknowledged = stored.');
+  say('spansift: 32 keep-alive connections (many services exporting at once), 500 spans per request, default config; spans/s from the first request to the last span in ClickHouse (the local log drained).');
   say('Engine limit: the same rows inserted straight with `client.insert`, 2 inserts at once, the better of 5,000- and 20,000-row batches;');
   say('in JSONEachRow (objects), and in JSONCompact (a document of arrays per insert, serialized by one call), the format spansift itself inserts in.');
   say('');
@@ -194,13 +196,12 @@ if (!skip.has('rates')) {
     { label: 'small, 20,000/s', shape: 'small', rate: 20_000 },
     { label: 'LLM, 2,000/s', shape: 'llm', rate: 2000 },
   ];
-  if (!quick) {
-    rows.push(
-      { label: 'small, 2,000/s, ack after insert (`storage.log.enabled: false`, batch.max_delay 20ms)', shape: 'small', rate: 2000, config: noLog },
-      { label: 'small, 2,000/s, ack after insert, a longer delay alone (batch.max_delay 500ms)', shape: 'small', rate: 2000, config: { storage: { log: { enabled: false }, clickhouse: { batch: { max_delay: '500ms' } } } } },
-      { label: 'small, 10,000/s, ack after insert (batch.max_delay 20ms)', shape: 'small', rate: 10_000, config: noLog },
-    );
-  }
+  // The alternatives: acknowledging after the insert, with the default delay and with a longer delay alone.
+  rows.push(
+    { label: 'small, 2,000/s, ack after insert (`storage.log.enabled: false`, batch.max_delay 20ms)', shape: 'small', rate: 2000, config: noLog },
+    { label: 'small, 2,000/s, ack after insert, a longer delay alone (batch.max_delay 500ms)', shape: 'small', rate: 2000, config: { storage: { log: { enabled: false }, clickhouse: { batch: { max_delay: '500ms' } } } } },
+  );
+  if (!quick) rows.push({ label: 'small, 10,000/s, ack after insert (batch.max_delay 20ms)', shape: 'small', rate: 10_000, config: noLog });
   say('| row | spans/s acknowledged | CPU, % of one core | CPU per span (µs) | × saturated CPU per span | inserts/s | log commits/s | export p50 / p99 (ms) | refused | peak RSS (anonymous) |');
   say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   let settled: RateResult | undefined;
@@ -219,6 +220,22 @@ if (!skip.has('rates')) {
   say('| --- | --- | --- | --- |');
   say(`| after start (from 5 s, over 20 s) | ${fresh.cpuPercent.toFixed(1)} | **${mib(fresh.rssBytes)}** | ${mib(fresh.anonBytes)} |`);
   if (settled?.after) say(`| 60 s after 10,000 small spans/s stop (over 20 s) | ${settled.after.cpuPercent.toFixed(1)} | **${mib(settled.after.rssBytes)}** | ${mib(settled.after.anonBytes)} |`);
+}
+
+if (!skip.has('memory')) {
+  say('');
+  say('## limits.memory_limit at saturation');
+  say('');
+  say('The ingest run above (32 connections, 500-span requests) with `limits.memory_limit` set: the engine gets half of it as its own limit');
+  say('(`max_server_memory_usage`), and new requests are refused with 429 while the whole process\'s RSS is above it (refused requests are');
+  say('sent again). Peak RSS as a share of the limit.');
+  say('');
+  say('| spans | memory_limit | spans/s | refused requests | peak RSS (anonymous) | peak RSS / limit |');
+  say('| --- | --- | --- | --- | --- | --- |');
+  for (const [shape, limitMiB] of [['llm', 512], ['small', 512], ['llm', 384]] as [Shape, number][]) {
+    const r = await runIngest(shape, SPANS, { extraConfig: { limits: { memory_limit: `${limitMiB}MiB` } } });
+    say(`| ${shape} | ${limitMiB} MiB | ${r.spansPerSecond.toFixed(0)} | ${r.refused} | ${mib(r.peakRssBytes)} (${mib(r.peakAnonBytes)}) | **${(r.peakRssBytes / (limitMiB * 2 ** 20)).toFixed(2)}** |`);
+  }
 }
 
 if (!skip.has('rules')) {
