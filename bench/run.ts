@@ -10,7 +10,7 @@
  * compared with the saturated CPU per span of the same run; `--rates quick` shortens the
  * windows and leaves out one alternative.
  *
- *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|labeling|page|datasets|rates] [-- --skip ingest,rates,memory,rules,labeling,page,datasets,evaluate] [-- --rates full|quick]
+ *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|labeling|page|datasets|rates] [-- --skip ingest,rates,rules,labeling,page,datasets,evaluate] [-- --rates full|quick]
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -96,10 +96,8 @@ if (values.only && values.only !== 'datasets') skip.add('datasets');
 if (values.only === 'evaluate') skip.add('ingest').add('rules').add('labeling').add('page');
 if (values.only && values.only !== 'evaluate') skip.add('evaluate');
 if (values.only === 'rates') skip.add('ingest').add('rules').add('labeling');
-if (values.only === 'memory') skip.add('ingest').add('rates').add('rules').add('labeling');
-if (values.only && values.only !== 'memory') skip.add('memory');
 if (values.only && values.only !== 'rates' && values.only !== 'llm' && values.only !== 'small') skip.add('rates');
-const shapes: Shape[] = values.only && !onlyLabeling && values.only !== 'rates' && values.only !== 'memory' ? [values.only as Shape] : ['llm', 'small'];
+const shapes: Shape[] = values.only && !onlyLabeling && values.only !== 'rates' ? [values.only as Shape] : ['llm', 'small'];
 /** Saturated CPU seconds per span of each shape (default config), from the ingest rows of this run. */
 const saturatedCpu = new Map<Shape, number>();
 /** Peak RSS of the default config at saturation, per shape. */
@@ -220,22 +218,6 @@ if (!skip.has('rates')) {
   say('| --- | --- | --- | --- |');
   say(`| after start (from 5 s, over 20 s) | ${fresh.cpuPercent.toFixed(1)} | **${mib(fresh.rssBytes)}** | ${mib(fresh.anonBytes)} |`);
   if (settled?.after) say(`| 60 s after 10,000 small spans/s stop (over 20 s) | ${settled.after.cpuPercent.toFixed(1)} | **${mib(settled.after.rssBytes)}** | ${mib(settled.after.anonBytes)} |`);
-}
-
-if (!skip.has('memory')) {
-  say('');
-  say('## limits.memory_limit at saturation');
-  say('');
-  say('The ingest run above (32 connections, 500-span requests) with `limits.memory_limit` set: the engine gets half of it as its own limit');
-  say('(`max_server_memory_usage`), and new requests are refused with 429 while the whole process\'s RSS is above it (refused requests are');
-  say('sent again). Peak RSS as a share of the limit.');
-  say('');
-  say('| spans | memory_limit | spans/s | refused requests | peak RSS (anonymous) | peak RSS / limit |');
-  say('| --- | --- | --- | --- | --- | --- |');
-  for (const [shape, limitMiB] of [['llm', 512], ['small', 512], ['llm', 384]] as [Shape, number][]) {
-    const r = await runIngest(shape, SPANS, { extraConfig: { limits: { memory_limit: `${limitMiB}MiB` } } });
-    say(`| ${shape} | ${limitMiB} MiB | ${r.spansPerSecond.toFixed(0)} | ${r.refused} | ${mib(r.peakRssBytes)} (${mib(r.peakAnonBytes)}) | **${(r.peakRssBytes / (limitMiB * 2 ** 20)).toFixed(2)}** |`);
-  }
 }
 
 if (!skip.has('rules')) {
