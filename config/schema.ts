@@ -70,7 +70,7 @@ const embedded = z.strictObject({
   /**
    * The engine's own memory limit (max_server_memory_usage): an insert or merge that would
    * pass it fails and is tried again later. Default: half of limits.memory_limit when that
-   * is set, else 320MiB.
+   * is set, else 1GiB.
    */
   max_memory: size().optional(),
   /** More server settings of the engine (`mark_cache_size: 64MiB`), over spansift's; see README "Storage". */
