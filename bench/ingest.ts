@@ -1,8 +1,9 @@
 /**
  * Sustained ingest over OTLP/HTTP protobuf: a spansift process on its embedded engine,
  * fed by keep-alive connections with pre-encoded requests (so the load generator costs
- * little CPU). Measures spans/s from first request to last acknowledgement, spansift's
- * CPU time and peak RSS.
+ * little CPU). Measures spans/s from the first request to the last span in ClickHouse
+ * (with the local log, after the last acknowledgement the log drains), spansift's CPU
+ * time and peak RSS.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import { stringify } from 'yaml';
 import { encodeRequest, type Shape } from './spans.js';
-import { cpuSeconds, peakRssBytes } from './proc.js';
+import { cpuSeconds, peakRssBytes, sampleAnon } from './proc.js';
 import { freePort } from '../tests/support/process.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -20,19 +21,25 @@ export interface IngestResult {
   shape: Shape;
   spans: number;
   seconds: number;
+  /** Spans stored in ClickHouse per second (from the first request to the last span inserted). */
   spansPerSecond: number;
+  /** Spans acknowledged per second (to the last answer). */
+  ackSpansPerSecond: number;
   cpuSeconds: number;
   peakRssBytes: number;
+  /** Peak anonymous RSS (sampled), without the mapped files. */
+  peakAnonBytes: number;
   refused: number;
 }
 
 export async function startSpansift(extra: Record<string, unknown> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'spansift-bench-'));
   const port = await freePort();
+  const uiPort = await freePort();
   const config = {
     data_dir: dir,
     receivers: { otlp: { http: { endpoint: `127.0.0.1:${port}` }, grpc: { enabled: false } } },
-    ui: { endpoint: `127.0.0.1:${await freePort()}`, admin_token: 'bench' },
+    ui: { endpoint: `127.0.0.1:${uiPort}`, admin_token: 'bench' },
     log: { level: 'warn' },
     ...extra,
   };
@@ -40,7 +47,6 @@ export async function startSpansift(extra: Record<string, unknown> = {}) {
   writeFileSync(file, stringify(config));
   // The same Node flags as `npm start` (package.json), plus any given for profiling.
   const flags = ['--max-semi-space-size=64', ...(process.env.SPANSIFT_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const uiPort = Number(/:(\d+)$/.exec(config.ui.endpoint)![1]);
   const child = spawn(process.execPath, [...flags, join(ROOT, 'dist/cli/main.js'), 'start', '--config', file], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     const deadline = setTimeout(() => reject(new Error('spansift did not start')), 60_000);
@@ -58,7 +64,22 @@ export async function startSpansift(extra: Record<string, unknown> = {}) {
     };
     void probe();
   });
-  return { child, port, uiPort };
+  return { child, port, uiPort, dir };
+}
+
+/** The sum of the samples of a metric (all label sets) from spansift's /metrics. */
+export async function metric(uiPort: number, name: string): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${uiPort}/metrics`, { headers: { authorization: 'Bearer bench' } });
+  let sum = 0;
+  for (const line of (await res.text()).split('\n')) {
+    if (line.startsWith(name + ' ') || line.startsWith(name + '{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+/** Resolves once the local log holds nothing more for ClickHouse (at once without a log). */
+export async function drained(uiPort: number): Promise<void> {
+  while ((await metric(uiPort, 'spansift_log_pending_records')) > 0) await new Promise((r) => setTimeout(r, 20));
 }
 
 function post(agent: Agent, port: number, body: Uint8Array): Promise<number> {
@@ -89,6 +110,7 @@ export async function runIngest(
   let next = 0;
   let refused = 0;
   const cpu0 = cpuSeconds(child.pid!);
+  const stopSampling = sampleAnon(child.pid!);
   const t0 = performance.now();
   const worker = async () => {
     while (next < bodies.length) {
@@ -104,14 +126,19 @@ export async function runIngest(
     }
   };
   await Promise.all(Array.from({ length: connections }, worker));
+  const ackSeconds = (performance.now() - t0) / 1000;
+  // With the local log, acknowledged is not yet inserted: the run ends once ClickHouse has every span.
+  await drained(uiPort);
   const seconds = (performance.now() - t0) / 1000;
   const result: IngestResult = {
     shape,
     spans: bodies.length * perRequest,
     seconds,
     spansPerSecond: (bodies.length * perRequest) / seconds,
+    ackSpansPerSecond: (bodies.length * perRequest) / ackSeconds,
     cpuSeconds: cpuSeconds(child.pid!) - cpu0,
     peakRssBytes: peakRssBytes(child.pid!),
+    peakAnonBytes: stopSampling(),
     refused,
   };
   await opts.atEnd?.(`http://127.0.0.1:${uiPort}`);

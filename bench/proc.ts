@@ -14,3 +14,35 @@ export function peakRssBytes(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
 }
+
+/** Resident memory now (VmRSS) in bytes. */
+export function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** Anonymous resident memory now (RssAnon: what the process allocated, not the files it maps) in bytes. */
+export function anonBytes(pid: number): number {
+  const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/**
+ * Samples a process's anonymous resident memory every `everyMs` until stopped; the peak.
+ * (VmHWM counts the pages of the files it maps too: for the embedded engine, the code of
+ * libchdb.so it has run, which the kernel takes back when memory is short.)
+ */
+export function sampleAnon(pid: number, everyMs = 100): () => number {
+  let peak = 0;
+  const t = setInterval(() => {
+    try {
+      peak = Math.max(peak, anonBytes(pid));
+    } catch {
+      /* the process ended */
+    }
+  }, everyMs);
+  return () => {
+    clearInterval(t);
+    return peak;
+  };
+}

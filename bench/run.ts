@@ -8,7 +8,11 @@
  *
  * Forwarding: ingest with an otlphttp exporter to a live receiver, against ingest without one.
  *
- *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|labeling|page|datasets|forwarding] [-- --skip ingest,rules,labeling,page,datasets,forwarding]
+ * Fixed rates: spansift fed open loop at ordinary rates (bench/rate.ts), its CPU per span
+ * compared with the saturated CPU per span of the same run; `--rates quick` shortens the
+ * windows and leaves out one alternative.
+ *
+ *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|labeling|page|datasets|rates|forwarding] [-- --skip ingest,rates,rules,labeling,page,datasets,evaluate,forwarding] [-- --rates full|quick]
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -22,6 +26,7 @@ import { runPage } from './page.js';
 import { runDatasets } from './datasets.js';
 import { runEvaluate } from './evaluate.js';
 import { runForwarding } from './forwarding.js';
+import { runIdle, runRate, type RateResult } from './rate.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +35,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     only: { type: 'string' },
     skip: { type: 'string', default: '' },
+    rates: { type: 'string', default: 'full' },
   },
 });
 const SPANS = Number(values.spans);
@@ -92,9 +98,15 @@ if (values.only && values.only !== 'page') skip.add('page');
 if (values.only && values.only !== 'datasets') skip.add('datasets');
 if (values.only === 'evaluate') skip.add('ingest').add('rules').add('labeling').add('page');
 if (values.only && values.only !== 'evaluate') skip.add('evaluate');
-if (values.only === 'forwarding') skip.add('ingest').add('rules').add('labeling').add('page').add('datasets').add('evaluate');
+if (values.only === 'forwarding') skip.add('ingest').add('rules').add('labeling').add('page').add('datasets').add('evaluate').add('rates');
 if (values.only && values.only !== 'forwarding') skip.add('forwarding');
-const shapes: Shape[] = values.only && !onlyLabeling ? [values.only as Shape] : ['llm', 'small'];
+if (values.only === 'rates') skip.add('ingest').add('rules').add('labeling');
+if (values.only && values.only !== 'rates' && values.only !== 'llm' && values.only !== 'small') skip.add('rates');
+const shapes: Shape[] = values.only && !onlyLabeling && values.only !== 'rates' ? [values.only as Shape] : ['llm', 'small'];
+/** Saturated CPU seconds per span of each shape (default config), from the ingest rows of this run. */
+const saturatedCpu = new Map<Shape, number>();
+/** Peak RSS of the default config at saturation, per shape. */
+const saturatedRss = new Map<Shape, number>();
 const variants: { shape: Shape; label: string; config?: Record<string, unknown> }[] = [];
 for (const shape of shapes) variants.push({ shape, label: shape === 'llm' ? 'LLM (~1.7 KB attributes)' : 'small (~350 B)' });
 if (!values.only || values.only === 'llm') {
@@ -105,11 +117,11 @@ if (!skip.has('ingest')) {
   say('');
   say('## Ingest: OTLP/HTTP protobuf into embedded ClickHouse');
   say('');
-  say('spansift: 32 keep-alive connections (many services exporting at once), 500 spans per request, default config, acknowledged = stored.');
+  say('spansift: 32 keep-alive connections (many services exporting at once), 500 spans per request, default config; spans/s from the first request to the last span in ClickHouse (the local log drained).');
   say('Engine limit: the same rows inserted straight with `client.insert`, 2 inserts at once, the better of 5,000- and 20,000-row batches;');
   say('in JSONEachRow (objects), and in JSONCompact (a document of arrays per insert, serialized by one call), the format spansift itself inserts in.');
   say('');
-  say('| spans | engine limit, JSONEachRow (rows/s) | engine limit, JSONCompact (rows/s) | spansift (spans/s) | ratio to JSONEachRow | ratio to JSONCompact | spansift CPU s per 100k spans | spansift peak RSS | engine-limit peak RSS |');
+  say('| spans | engine limit, JSONEachRow (rows/s) | engine limit, JSONCompact (rows/s) | spansift (spans/s) | ratio to JSONEachRow | ratio to JSONCompact | spansift CPU s per 100k spans | spansift peak RSS (anonymous) | engine-limit peak RSS |');
   say('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   // Every round measures the engine limit and then each spansift variant of the shape, so
   // variants are compared with each other and with the engine under the same conditions.
@@ -130,7 +142,12 @@ if (!skip.has('ingest')) {
     for (const [i, v] of mine.entries()) {
       const ours = median(runs[i].map((r) => r.spansPerSecond));
       const cpu = median(runs[i].map((r) => (r.cpuSeconds / r.spans) * 100_000));
-      say(`| ${v.label} | ${lo.toFixed(0)} | ${la.toFixed(0)} | ${ours.toFixed(0)} | **${(ours / lo).toFixed(2)}** | **${(ours / la).toFixed(2)}** | ${cpu.toFixed(2)} | ${mib(Math.max(...runs[i].map((r) => r.peakRssBytes)))} | ${mib(rss)} |`);
+      const peak = Math.max(...runs[i].map((r) => r.peakRssBytes));
+      if (i === 0) {
+        saturatedCpu.set(shape, cpu / 100_000);
+        saturatedRss.set(shape, peak);
+      }
+      say(`| ${v.label} | ${lo.toFixed(0)} | ${la.toFixed(0)} | ${ours.toFixed(0)} | **${(ours / lo).toFixed(2)}** | **${(ours / la).toFixed(2)}** | ${cpu.toFixed(2)} | ${mib(peak)} (${mib(Math.max(...runs[i].map((r) => r.peakAnonBytes)))}) | ${mib(rss)} |`);
     }
     if (mine.length > 1) {
       // Per round, each variant against the plain one of the same round: what rules cost.
@@ -169,6 +186,60 @@ if (!skip.has('forwarding')) {
   say(`| without forwarding | ${ours(f.plain).toFixed(0)} | 1.00 | ${cpu(f.plain).toFixed(2)} | ${mib(Math.max(...f.plain.map((r) => r.peakRssBytes)))} | |`);
   say(`| forwarding to a live receiver | ${ours(f.forwarding).toFixed(0)} | **${median(f.ratios).toFixed(2)}** | ${cpu(f.forwarding).toFixed(2)} | ${mib(Math.max(...f.forwarding.map((r) => r.peakRssBytes)))} | ${(median(f.forwardedShare) * 100).toFixed(0)}% |`);
 }
+if (!skip.has('rates')) {
+  const quick = values.rates === 'quick';
+  const windowSeconds = quick ? 12 : 30;
+  const warmupSeconds = quick ? 4 : 6;
+  say('');
+  say('## Fixed rates: what an ordinary rate costs');
+  say('');
+  say(`A fresh spansift per row, fed open loop (each request leaves on schedule whatever the answers do) with 100-span OTLP/HTTP protobuf`);
+  say(`requests; after ${warmupSeconds} s of warm-up, a ${windowSeconds} s window: the whole process's CPU (every thread, the engine's merges included)`);
+  say('as % of one core, CPU per span as a multiple of the saturated CPU per span of the same shape measured in this run (the ingest rows),');
+  say('inserts/s into ClickHouse (all tables, from `spansift_storage_insert_duration_seconds_count`), local-log commits/s, export latency');
+  say('(request sent to answer), and peak RSS (VmHWM; in brackets the sampled peak of anonymous memory, without mapped files such as the');
+  say('engine\'s code). Default config unless the row says otherwise.');
+  say('');
+  for (const shape of ['small', 'llm'] as Shape[]) {
+    if (!saturatedCpu.has(shape)) {
+      const r = await runIngest(shape, SPANS);
+      saturatedCpu.set(shape, r.cpuSeconds / r.spans);
+      saturatedRss.set(shape, r.peakRssBytes);
+    }
+  }
+  const noLog = { storage: { log: { enabled: false } } };
+  const rows: { label: string; shape: Shape; rate: number; config?: Record<string, unknown>; settle?: boolean }[] = [
+    { label: 'small, 2,000/s', shape: 'small', rate: 2000 },
+    { label: 'small, 10,000/s', shape: 'small', rate: 10_000, settle: true },
+    { label: 'small, 20,000/s', shape: 'small', rate: 20_000 },
+    { label: 'LLM, 2,000/s', shape: 'llm', rate: 2000 },
+  ];
+  // The alternatives: acknowledging after the insert, with the default delay and with a longer delay alone.
+  rows.push(
+    { label: 'small, 2,000/s, ack after insert (`storage.log.enabled: false`, batch.max_delay 20ms)', shape: 'small', rate: 2000, config: noLog },
+    { label: 'small, 2,000/s, ack after insert, a longer delay alone (batch.max_delay 500ms)', shape: 'small', rate: 2000, config: { storage: { log: { enabled: false }, clickhouse: { batch: { max_delay: '500ms' } } } } },
+  );
+  if (!quick) rows.push({ label: 'small, 10,000/s, ack after insert (batch.max_delay 20ms)', shape: 'small', rate: 10_000, config: noLog });
+  say('| row | spans/s acknowledged | CPU, % of one core | CPU per span (µs) | × saturated CPU per span | inserts/s | log commits/s | export p50 / p99 (ms) | refused | peak RSS (anonymous) |');
+  say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  let settled: RateResult | undefined;
+  for (const row of rows) {
+    const r = await runRate(row.shape, row.rate, { windowSeconds, warmupSeconds, extraConfig: row.config, settleSeconds: row.settle ? 60 : undefined });
+    if (row.settle) settled = r;
+    const x = r.cpuPerSpanUs / 1e6 / saturatedCpu.get(row.shape)!;
+    console.error(`  rate: ${row.label}: ${r.cpuPercent.toFixed(0)}% CPU, ${x.toFixed(2)}x, p99 ${r.p99Ms.toFixed(0)} ms`);
+    say(`| ${row.label} | ${r.achieved.toFixed(0)} | ${r.cpuPercent.toFixed(1)} | ${r.cpuPerSpanUs.toFixed(1)} | **${x.toFixed(2)}x** | ${r.insertsPerSecond.toFixed(2)} | ${r.logCommitsPerSecond.toFixed(1)} | ${r.p50Ms.toFixed(0)} / **${r.p99Ms.toFixed(0)}** | ${r.refused} | ${mib(r.peakRssBytes)} (${mib(r.peakAnonBytes)}) |`);
+  }
+  say('');
+  say(`Saturated CPU per span in this run (default config): small ${(saturatedCpu.get('small')! * 1e6).toFixed(1)} µs, LLM ${(saturatedCpu.get('llm')! * 1e6).toFixed(1)} µs; peak RSS at saturation: small ${mib(saturatedRss.get('small')!)}, LLM ${mib(saturatedRss.get('llm')!)}.`);
+  const fresh = await runIdle();
+  say('');
+  say('| idle | CPU, % of one core | RSS | anonymous |');
+  say('| --- | --- | --- | --- |');
+  say(`| after start (from 5 s, over 20 s) | ${fresh.cpuPercent.toFixed(1)} | **${mib(fresh.rssBytes)}** | ${mib(fresh.anonBytes)} |`);
+  if (settled?.after) say(`| 60 s after 10,000 small spans/s stop (over 20 s) | ${settled.after.cpuPercent.toFixed(1)} | **${mib(settled.after.rssBytes)}** | ${mib(settled.after.anonBytes)} |`);
+}
+
 if (!skip.has('rules')) {
   say('');
   say('## Rules engine alone (one core)');

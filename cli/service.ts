@@ -19,6 +19,9 @@ import { MIGRATIONS } from './migrations.js';
 import { TraceStore } from '../collector/storage/traces.js';
 import { Admission } from '../collector/admission.js';
 import { Pipeline } from '../collector/pipeline.js';
+import { InsertWriter, LogWriter } from '../collector/storage/export-writers.js';
+import { LogIngest } from '../collector/storage/log/ingest.js';
+import type { SerializedRows } from '../collector/storage/json-rows.js';
 import { TokenSet } from '../collector/auth.js';
 import { HttpReceiver } from '../collector/receivers/otlp/http.js';
 import { GrpcReceiver } from '../collector/receivers/otlp/grpc.js';
@@ -53,6 +56,9 @@ import { compileWhen } from '../labeling/actions/when.js';
 import type { Forwarder } from '../collector/exporters/forwarder.js';
 import { openForwarder } from './exporters.js';
 
+/** How long a stop inserts what the local log holds before it closes (the rest waits for the next start). */
+const LOG_DRAIN_AT_STOP_MS = 10_000;
+
 export interface ServiceOptions {
   config: Config;
   log: Logger;
@@ -71,6 +77,7 @@ export class Service {
   storage: StorageTarget | undefined;
   traces: TraceStore | undefined;
   admission: Admission | undefined;
+  logIngest: LogIngest | undefined;
   adminToken: string | undefined;
   /** The exporters, when the config has any. */
   forwarder: Forwarder | undefined;
@@ -166,21 +173,25 @@ export class Service {
   async start(): Promise<Endpoints> {
     const { config, log } = this.o;
     const ch = config.storage.clickhouse;
-    this.storage = this.o.storage ?? openStorage(ch, config.data_dir);
+    this.storage = this.o.storage ?? openStorage(ch, config.data_dir, config.limits.memory_limit);
     const schema = { database: this.storage.database, table: ch.traces_table, cluster: this.storage.cluster, ttlSeconds: ch.ttl / 1000 };
     const applied = await migrate(this.storage.client, schema, MIGRATIONS);
     log.info({ storage: this.storage.describe, migrations_applied: applied }, 'storage ready');
 
+    // With the local log, spans and their items are inserted from it in large batches;
+    // without it, each export waits for its insert, so batches are short.
+    const logCfg = config.storage.log;
+    const ingestBatch = logCfg.enabled
+      ? { maxRows: logCfg.batch.max_rows, maxDelayMs: logCfg.batch.max_delay, maxDocumentChars: logCfg.batch.max_bytes, concurrency: ch.batch.concurrency }
+      : { maxRows: ch.batch.max_rows, maxDelayMs: ch.batch.max_delay, concurrency: ch.batch.concurrency };
     this.traces = new TraceStore(this.storage.client, {
       database: schema.database,
       table: schema.table,
-      maxRows: ch.batch.max_rows,
-      maxDelayMs: ch.batch.max_delay,
-      concurrency: ch.batch.concurrency,
+      ...ingestBatch,
       metrics: this.metrics,
       // Items routed from spans go out with the spans' batch: a request waits for that
       // insert anyway, and a few items per request must not become an insert each.
-      onSend: () => this.queues?.batcher.kick(),
+      onSend: () => this.queues?.ingestBatcher.kick(),
     });
     this.admission = new Admission({
       maxBytes: config.limits.max_inflight_bytes,
@@ -196,6 +207,8 @@ export class Service {
       { maxRows: ch.batch.max_rows, maxDelayMs: Math.max(10 * ch.batch.max_delay, 200), concurrency: ch.batch.concurrency },
       this.metrics,
       this.replica,
+      // From the log, items wait for the spans' batch they came with, which kicks them.
+      logCfg.enabled ? { ...ingestBatch, maxDelayMs: ingestBatch.maxDelayMs + 1000 } : undefined,
     );
     const batch = { maxRows: ch.batch.max_rows, maxDelayMs: ch.batch.max_delay, concurrency: ch.batch.concurrency };
     this.labels = new LabelStore(this.storage.client, schema.database, batch, this.metrics, this.replica);
@@ -259,7 +272,24 @@ export class Service {
     log.info({ queues: Object.keys(config.queues).length }, 'labeling queues loaded');
     this.forwarder = await openForwarder(config, this.metrics.registry, log);
     const forwarder = this.forwarder;
-    const pipeline = new Pipeline(this.traces, this.admission, this.metrics, new Routing(() => this.router, this.queues, (spans) => this.observeSpans(spans)), forwarder);
+    const traces = this.traces;
+    const sinks = { spans: (rows: SerializedRows) => traces.write(rows), items: (rows: SerializedRows) => queues.writeSerialized(rows) };
+    // Opened once the queues are loaded: items a crash left in the log reach their indexes as they are inserted.
+    this.logIngest = await LogIngest.open({
+      config: logCfg,
+      dataDir: config.data_dir,
+      sinks,
+      concurrency: ch.batch.concurrency,
+      retryAfterMs: config.limits.retry_after,
+      kick: () => {
+        traces.batcher.kick();
+        queues.ingestBatcher.kick();
+      },
+      log,
+      metrics: this.metrics,
+    });
+    const writer = logCfg.enabled && this.logIngest ? new LogWriter(this.logIngest.wal) : new InsertWriter(sinks.spans, sinks.items);
+    const pipeline = new Pipeline(writer, this.admission, this.metrics, new Routing(() => this.router, this.queues, (spans) => this.observeSpans(spans)), forwarder);
     const tokens = new TokenSet(config.receivers.otlp.auth.bearer_tokens);
 
     const admin = resolveAdminToken(config.ui.admin_token || undefined, config.data_dir);
@@ -348,9 +378,10 @@ export class Service {
     clearInterval(this.evalQueuePoll);
     this.admission?.close();
     this.http?.drain();
-    // Nothing new is admitted: pending rows go out now rather than after max_delay, so the
-    // requests in flight can be answered and the receivers can stop.
-    const flushing = Promise.all([this.traces?.batcher.flush(), this.queues?.batcher.flush()]);
+    // Nothing new is admitted: without the log, pending rows go out now rather than after
+    // max_delay, so the requests in flight can be answered and the receivers can stop.
+    // (With it, the requests in flight wait only for its commit.)
+    const flushing = this.logIngest ? Promise.resolve() : Promise.all([this.traces?.batcher.flush(), this.queues?.flush()]);
     // The drain: for limits.shutdown_grace the OTLP ports stay open and answer new exports
     // 503 + Retry-After (gRPC UNAVAILABLE), rather than refusing connections that clients
     // may not retry, while the requests in flight finish (collector/receivers/otlp/drain.ts).
@@ -358,7 +389,10 @@ export class Service {
     await drainPeriod(receivers, this.config.limits.shutdown_grace);
     await Promise.all([this.http?.stop(), this.grpc?.stop()]);
     await flushing;
-    await Promise.all([this.traces?.batcher.flush(), this.queues?.batcher.flush()]);
+    // What the log holds goes into ClickHouse now, for a while: the rest at the next start.
+    await this.logIngest?.close(LOG_DRAIN_AT_STOP_MS, this.o.log);
+    await Promise.all([this.traces?.batcher.flush(), this.queues?.flush()]);
+    await this.logIngest?.closeFiles();
     // After the receivers: everything acknowledged is in the exporters' queues on disk, and
     // what is being sent goes back there for the next run.
     await this.forwarder?.stop();
@@ -373,6 +407,9 @@ export class Service {
     await Promise.all([this.labels?.flush(), this.leases?.flush()]);
     const storage = this.storage;
     this.storage = undefined;
-    if (storage && !this.o.storage) await storage.client.close();
+    if (storage && !this.o.storage) {
+      await storage.client.close();
+      storage.close?.();
+    }
   }
 }

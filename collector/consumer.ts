@@ -2,10 +2,12 @@
  * The interfaces between the collector's parts, as the OpenTelemetry Collector's
  * `consumer.Traces`: receivers hand decoded exports to a TracesConsumer and know nothing
  * of what is behind it; the pipeline hands spans to a SpanRouter (the labeling queues)
- * and knows nothing of queues.
+ * and knows nothing of queues, and stores what it has through an ExportWriter, which
+ * knows whether an acknowledgement waits for the local log or for the insert.
  */
 import type { DecodedExport, Span } from './model/span.js';
 import type { Signal } from './model/otlp-frames.js';
+import type { SerializedRows } from './storage/json-rows.js';
 
 export type Transport = 'http' | 'grpc';
 
@@ -21,12 +23,19 @@ export interface TracesConsumer {
 }
 
 /**
- * Takes the spans of an export along with their storage, inside its acknowledgement.
- * Returns a promise that settles once what it made of them is stored, or undefined when
- * it made nothing of them.
+ * Takes the spans of an export inside its acknowledgement and returns what it made of them
+ * (queue items) as rows serialized for their table, or undefined when it made nothing. They
+ * are stored with the spans, in the same record: an acknowledged span that a rule routes
+ * always becomes its item.
  */
 export interface SpanRouter {
-  route(spans: Span[], now: number): Promise<void> | undefined;
+  route(spans: Span[], now: number): SerializedRows | undefined;
+}
+
+/** Stores the rows of one export: its spans and the items routed from them, together. */
+export interface ExportWriter {
+  /** Settles once both are durable (in the local log, or inserted), or rejects with why not. */
+  write(spans: SerializedRows, items: SerializedRows | undefined): Promise<void>;
 }
 
 /**

@@ -94,6 +94,39 @@ export function createMetrics() {
       help: 'Spans admitted and not yet stored.',
       registers: [registry],
     }),
+    logBytes: new Gauge({
+      name: 'spansift_log_bytes',
+      help: 'Size of the local log on disk: acknowledged rows not yet all in ClickHouse, and the segments holding them.',
+      registers: [registry],
+    }),
+    logPendingRecords: new Gauge({
+      name: 'spansift_log_pending_records',
+      help: 'Records (one per acknowledged export) in the local log not yet inserted into ClickHouse.',
+      registers: [registry],
+    }),
+    logCommitSeconds: new Histogram({
+      name: 'spansift_log_commit_duration_seconds',
+      help: 'Duration of each group commit of the local log (one write and one fdatasync).',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    logCommitRecords: new Histogram({
+      name: 'spansift_log_commit_records',
+      help: 'Records (exports) per group commit of the local log.',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers: [registry],
+    }),
+    logRejectedRows: new Counter({
+      name: 'spansift_log_rejected_rows_total',
+      help: 'Acknowledged rows ClickHouse refused for their data, kept under <log dir>/rejected/, by table.',
+      labelNames: ['table'] as const,
+      registers: [registry],
+    }),
+    logReplayedRecords: new Counter({
+      name: 'spansift_log_replayed_records_total',
+      help: 'Records found in the local log at start (not known to be in ClickHouse), inserted again.',
+      registers: [registry],
+    }),
     configReloads: new Counter({
       name: 'spansift_config_reloads_total',
       help: 'Config reloads by outcome.',

@@ -1,23 +1,23 @@
 /**
  * What happens to a decoded export between the receiver and the OTLP response:
- * admission, conversion to rows, the insert. The promise settles only when every
- * accepted span is stored (or the insert failed), so a success response is durable.
+ * admission, conversion to rows, routing, the write. The promise settles only when every
+ * accepted span and its items are durable (in the local log, or inserted, by the writer),
+ * or the write failed, so a success response is durable.
  */
 import type { DecodedExport } from './model/span.js';
 import { spanToValues } from './storage/rows.js';
 import { attrsToStrings } from './model/attributes.js';
-import type { TraceStore } from './storage/traces.js';
 import { serializeRows, type SerializedRows } from './storage/json-rows.js';
 import type { Admission } from './admission.js';
 import type { Metrics } from './metrics.js';
 import { SpansiftError } from './errors.js';
 import { isPermanentInsertError } from './storage/classify.js';
 import type { Resource } from './model/span.js';
-import type { ExportResult, SpanRouter, StoredSpansConsumer, TracesConsumer, Transport } from './consumer.js';
+import type { ExportResult, ExportWriter, SpanRouter, StoredSpansConsumer, TracesConsumer, Transport } from './consumer.js';
 
 export class Pipeline implements TracesConsumer {
   constructor(
-    private readonly store: TraceStore,
+    private readonly writer: ExportWriter,
     private readonly admission: Admission,
     private readonly metrics?: Metrics,
     private readonly router?: SpanRouter,
@@ -37,10 +37,8 @@ export class Pipeline implements TracesConsumer {
     }
     try {
       const rows = await toRows(decoded);
-      // Spans and what the router makes of them (queue items) are both stored before the
-      // answer. Routed first: the spans' batch going out sends the items gathered with it.
-      const routed = this.router?.route(spans, Date.now());
-      await (routed ? Promise.all([routed, this.store.write(rows)]) : this.store.write(rows));
+      // Spans and what the router makes of them (queue items) are both stored before the answer.
+      await this.writer.write(rows, this.router?.route(spans, Date.now()));
       this.metrics?.acceptedSpans.inc({ transport }, spans.length);
       // Forwarding sees the spans as they were stored. It queues them before the answer
       // (a success means stored and queued for forwarding), and it never fails the export.
@@ -48,6 +46,7 @@ export class Pipeline implements TracesConsumer {
       return { rejected: decoded.rejected, message: decoded.rejectReason };
     } catch (e) {
       if (e instanceof SpansiftError && e.code === 'BODY_TOO_LARGE') this.metrics?.refusedSpans.inc({ transport, reason: 'too_large' }, spans.length);
+      else if (e instanceof SpansiftError && e.code === 'OVERLOADED') this.metrics?.refusedSpans.inc({ transport, reason: 'overloaded' }, spans.length);
       else this.metrics?.failedSpans.inc({ transport }, spans.length);
       throw storageError(e);
     } finally {

@@ -297,7 +297,7 @@ describe('shipped configs', () => {
     const defaults = parseConfig('', 'empty.yaml', {});
     expect(c).toEqual({
       ...defaults,
-      storage: { ...defaults.storage, clickhouse: { ...defaults.storage.clickhouse, embedded: {} } },
+      storage: { ...defaults.storage, clickhouse: { ...defaults.storage.clickhouse, embedded: { settings: {} } } },
       // `${env:SPANSIFT_ADMIN_TOKEN:-}`: empty means "generate one".
       ui: { ...defaults.ui, admin_token: '' },
     });

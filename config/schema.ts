@@ -100,6 +100,14 @@ const batch = z.strictObject({
 const embedded = z.strictObject({
   /** Data directory of the embedded ClickHouse engine (chDB). */
   path: z.string().min(1).optional(),
+  /**
+   * The engine's own memory limit (max_server_memory_usage): an insert or merge that would
+   * pass it fails and is tried again later. Default: half of limits.memory_limit when that
+   * is set, else 1GiB.
+   */
+  max_memory: size().optional(),
+  /** More server settings of the engine (`mark_cache_size: 64MiB`), over spansift's; see README "Storage". */
+  settings: z.record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, 'setting names: lower-case letters, digits, _ and .'), z.union([z.string(), z.number()])).default({}),
 });
 
 const clickhouse = z
@@ -128,6 +136,33 @@ const clickhouse = z
     else if (v.tls && typeof v.url === 'string' && !/^https:/i.test(v.url)) ctx.addIssue({ code: 'custom', path: ['url'], message: `tls is set, so url must start with https:// (it is ${v.url.split('://')[0]}://)` });
     // Run also when another key of the section is wrong (a bad duration would skip this), so every problem is listed at once.
   }, { when: (p) => typeof p.value === 'object' && p.value !== null });
+
+const logBatch = z.strictObject({
+  /** An insert from the log holds at most this many rows. */
+  max_rows: z.number().int().positive().default(100_000),
+  /** An insert from the log holds at most this much serialized row text. */
+  max_bytes: size().default(16 * 1024 * 1024),
+  /**
+   * Longest acknowledged rows wait in the log for more to share their insert. Each insert
+   * costs the engine a part per table, skip indexes and merges later, whatever its size:
+   * about one insert a second keeps that cost small at ordinary rates.
+   */
+  max_delay: duration().default(1000),
+});
+
+const localLog = z.strictObject({
+  /**
+   * `true`: an export is acknowledged once its rows are in the local log (written and
+   * fsync'd), and inserted into ClickHouse from there. `false`: acknowledged only once
+   * inserted, for a deployment without a durable local disk.
+   */
+  enabled: z.boolean().default(true),
+  /** Directory of the log (default `<data_dir>/log`). */
+  path: z.string().min(1).optional(),
+  /** Largest size of the log on disk; when it is full, new exports are refused with 429 / UNAVAILABLE and a retry delay. */
+  max_size: size().default(1024 * 1024 * 1024),
+  batch: section(logBatch),
+});
 
 const limits = z.strictObject({
   /** Request bytes (decompressed) being decoded, routed or waiting for their insert. */
@@ -210,7 +245,7 @@ export const configSchema = z.strictObject({
   /** Where spansift keeps its own files (the embedded engine's data, the generated admin token). */
   data_dir: z.string().min(1).default('./data'),
   receivers: section(z.strictObject({ otlp: section(otlpReceiver) })),
-  storage: section(z.strictObject({ clickhouse: section(clickhouse) })),
+  storage: section(z.strictObject({ clickhouse: section(clickhouse), log: section(localLog) })),
   /** What is done to every span before it is stored, routed or forwarded. */
   processors: section(z.strictObject({ redaction: section(redactionSchema).optional() })),
   /** Where received data is forwarded, by exporter id (`otlphttp`, `otlp/backup`). */
@@ -246,3 +281,4 @@ export const configSchema = z.strictObject({
 
 export type Config = z.output<typeof configSchema>;
 export type ClickHouseConfig = Config['storage']['clickhouse'];
+export type LogConfig = Config['storage']['log'];

@@ -11,8 +11,7 @@ import { hash } from 'node:crypto';
 import { FieldError, SpansiftError } from '../collector/errors.js';
 import type { Logger } from '../collector/log.js';
 import type { QueueSpec } from '../config/queues.js';
-import type { QueueStore, StoredItem } from './queues/store.js';
-import type { QueueItemRow } from './queues/items.js';
+import type { QueueStore, StoredItem, WrittenItem } from './queues/store.js';
 import { ItemCache } from './queues/item-cache.js';
 import { QueueIndex, type LabelerProgress } from './leases/queue-index.js';
 import type { LeaseRow, LeaseStore } from './leases/store.js';
@@ -397,7 +396,7 @@ export class LabelDesk {
 
   // ---- bookkeeping ----
 
-  private itemsWritten(rows: readonly QueueItemRow[]): void {
+  private itemsWritten(rows: readonly WrittenItem[]): void {
     for (const r of rows) {
       // enqueued_at is `seconds.nanoseconds` (DateTime64 text).
       const [s, frac = ''] = r.enqueued_at.split('.');

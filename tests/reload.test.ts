@@ -28,7 +28,8 @@ let base: Record<string, unknown>;
 
 beforeAll(async () => {
   // Fixed ports: `spansift backfill` finds the server through the config's ui.endpoint.
-  setup = await setupProcess({ queues: { answers: { labels: LABELS } }, rules: [GPT4O] }, { fixedPorts: true });
+  // Acknowledged after the insert, so an export's items can be read as soon as it is answered.
+  setup = await setupProcess({ queues: { answers: { labels: LABELS } }, rules: [GPT4O], storage: { log: { enabled: false } } }, { fixedPorts: true });
   base = parse(readFileSync(setup.configFile, 'utf8'));
   proc = await startProcess(setup);
 });

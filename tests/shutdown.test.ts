@@ -1,7 +1,8 @@
 /**
  * Graceful shutdown of `spansift start`: SIGTERM while exports wait for their insert. The
  * requests in flight are answered with success once their spans are stored, the process
- * exits 0 promptly, and nothing that arrives after the signal is acknowledged.
+ * exits 0 promptly, and nothing that arrives after the signal is acknowledged. With the
+ * local log, what it acknowledged is inserted before the process exits.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -38,9 +39,10 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, timeo
 
 describe('graceful shutdown (SIGTERM)', () => {
   it('answers the requests in flight after storing them, refuses new ones, and exits 0', async () => {
-    // Rows would wait up to 10 minutes for others to share their insert. SIGTERM arrives
-    // while they wait; stopping must send them at once rather than wait that out.
-    const setup = await setupProcess({ storage: { clickhouse: { batch: { max_delay: '10m' } } } });
+    // Acknowledged after the insert (no local log). Rows would wait up to 10 minutes for
+    // others to share their insert. SIGTERM arrives while they wait; stopping must send
+    // them at once rather than wait that out.
+    const setup = await setupProcess({ storage: { clickhouse: { batch: { max_delay: '10m' } }, log: { enabled: false } } });
     proc = await startProcess(setup);
 
     const httpTrace = hex(16);
@@ -90,6 +92,29 @@ describe('graceful shutdown (SIGTERM)', () => {
         { TraceId: grpcTrace, SpanId: grpcSpan, SpanName: 'in-flight-grpc' },
         { TraceId: httpTrace, SpanId: httpSpan, SpanName: 'in-flight-http' },
       ]);
+    } finally {
+      await client.close();
+    }
+  }, 120_000);
+
+  it('with the local log, inserts what it acknowledged before it exits', async () => {
+    // Acknowledged rows would wait up to 10 minutes in the log for others to share their insert.
+    const setup = await setupProcess({ storage: { log: { batch: { max_delay: '10m' } } } });
+    proc = await startProcess(setup);
+    const traceId = hex(16);
+    const res = await post(setup.httpUrl, protobufRequest([{ traceId, name: 'logged' }]), PB);
+    expect(res.status).toBe(200);
+    expect(await metric(setup.uiUrl, setup.adminToken, 'spansift_log_pending_records')).toBe(1);
+    const signalled = Date.now();
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited, proc.output()).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(30_000);
+    proc = undefined;
+
+    const client = createClient({ connection: createChdbConnection({ path: join(setup.dir, 'clickhouse') }) as never });
+    try {
+      const rs = await client.query({ query: 'SELECT SpanName FROM otel_traces WHERE TraceId = {id:String}', query_params: { id: traceId }, format: 'JSONEachRow' });
+      expect(await rs.json()).toEqual([{ SpanName: 'logged' }]);
     } finally {
       await client.close();
     }

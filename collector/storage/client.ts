@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
+import { Session } from 'chdb';
 import type { ClickHouseConfig } from '../../config/schema.js';
 import type { ClientTlsConfig } from '../../config/tls.js';
 
@@ -19,6 +20,8 @@ export interface StorageTarget {
   describe: string;
   database: string;
   cluster?: string;
+  /** Releases what the target holds besides the client (the embedded engine's first session). */
+  close?: () => void;
 }
 
 /**
@@ -39,7 +42,7 @@ export function embeddedPath(cfg: ClickHouseConfig, dataDir: string): string {
   return resolve(cfg.embedded?.path ?? `${dataDir}/clickhouse`);
 }
 
-export function openStorage(cfg: ClickHouseConfig, dataDir: string): StorageTarget {
+export function openStorage(cfg: ClickHouseConfig, dataDir: string, memoryLimit = 0): StorageTarget {
   if (cfg.url) {
     const client = createClient({
       url: cfg.url,
@@ -66,10 +69,13 @@ export function openStorage(cfg: ClickHouseConfig, dataDir: string): StorageTarg
   }
   const path = embeddedPath(cfg, dataDir);
   mkdirSync(path, { recursive: true });
+  // The engine is configured when the first connection to its path opens: this session
+  // opens it with spansift's settings, and the client's connection shares that engine.
+  const engine = new Session(path, { connectionArgs: engineArgs(cfg.embedded ?? { settings: {} }, memoryLimit) });
   // chdb types its Connection against @clickhouse/client-common, the client against its own
   // copy of the same interface; they are the same at run time.
   const connection = createChdbConnection({ path }) as unknown as ClientConnection;
-  return { client: clientOn(connection), describe: `embedded:${path}`, database: cfg.database };
+  return { client: clientOn(connection), describe: `embedded:${path}`, database: cfg.database, close: () => engine.close() };
 }
 
 /**
@@ -83,6 +89,38 @@ export function clientTls(t: ClientTlsConfig): { ca_cert: Buffer } | { ca_cert: 
   if (t.cert_file && t.key_file) return { ca_cert, cert: readFileSync(resolve(t.cert_file)), key: readFileSync(resolve(t.key_file)) };
   return { ca_cert };
 }
+
+/**
+ * The embedded engine's server settings. Its defaults suit a server that has the machine
+ * to itself (caches of 5 GiB, memory up to 90% of RAM); a sidecar gets small caches and a
+ * memory limit of its own, so that spansift's memory as a whole stays within what it is
+ * given. `settings` adds to or overrides these.
+ */
+export function engineArgs(e: NonNullable<ClickHouseConfig['embedded']>, memoryLimit: number): string[] {
+  const settings: Record<string, string | number> = {
+    max_server_memory_usage: engineMemory(e, memoryLimit),
+    mark_cache_size: 32 * MiB,
+    index_mark_cache_size: 16 * MiB,
+    primary_index_cache_size: 16 * MiB,
+    index_uncompressed_cache_size: 0,
+    uncompressed_cache_size: 0,
+    query_condition_cache_size: 8 * MiB,
+    mmap_cache_size: 64,
+    ...e.settings,
+  };
+  return Object.entries(settings).map(([k, v]) => `--${k}=${v}`);
+}
+
+const MiB = 1024 * 1024;
+
+/** The engine's share of limits.memory_limit (the rest is spansift's own heap and buffers), or `embedded.max_memory`. */
+export function engineMemory(e: NonNullable<ClickHouseConfig['embedded']>, memoryLimit: number): number {
+  if (e.max_memory) return e.max_memory;
+  return memoryLimit > 0 ? Math.floor(memoryLimit * ENGINE_SHARE) : DEFAULT_ENGINE_MEMORY;
+}
+
+const ENGINE_SHARE = 0.5;
+const DEFAULT_ENGINE_MEMORY = 1024 * MiB;
 
 /** The client over a given connection (the embedded engine, or a wrapper around it). */
 export function clientOn(connection: ClientConnection): ClickHouseClient {

@@ -1,10 +1,12 @@
 /**
  * Routing inside the acknowledgement: the pipeline hands each export's spans here, the
- * router in force turns them into queue items, and the export is answered once they are
- * stored with the spans. A config reload swaps the router whole.
+ * router in force turns them into queue items, and their rows are stored with the spans
+ * (in the same record of the local log, or inserted with them) before the export is
+ * answered. A config reload swaps the router whole.
  */
 import type { Span } from '../../collector/model/span.js';
 import type { SpanRouter } from '../../collector/consumer.js';
+import type { SerializedRows } from '../../collector/storage/json-rows.js';
 import type { Router } from './router.js';
 import type { QueueStore } from './store.js';
 
@@ -17,9 +19,9 @@ export class Routing implements SpanRouter {
     private readonly observe?: (spans: Span[]) => void,
   ) {}
 
-  route(spans: Span[], now: number): Promise<void> | undefined {
+  route(spans: Span[], now: number): SerializedRows | undefined {
     this.observe?.(spans);
     const items = this.current().route(spans, now);
-    return items.length ? this.queues.write(items) : undefined;
+    return items.length ? this.queues.serialize(items) : undefined;
   }
 }

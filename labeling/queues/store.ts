@@ -5,11 +5,18 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { quoteIdent } from '../../collector/storage/schema.js';
-import { RowWriter, serializeRows } from '../../collector/storage/json-rows.js';
+import { RowWriter, serializeRows, type SerializedRows } from '../../collector/storage/json-rows.js';
 import type { Metrics } from '../../collector/metrics.js';
 import { ITEMS_TABLE } from './schema.js';
 import { LABELS_TABLE } from '../labels/schema.js';
 import { ITEM_COLUMNS, ITEM_COLUMN_TYPES, itemValues, type QueueItemRow } from './items.js';
+
+/** What the next-item index learns of an item once it is stored. */
+export type WrittenItem = Pick<QueueItemRow, 'queue' | 'item_id' | 'enqueued_at'>;
+
+const QUEUE = ITEM_COLUMNS.indexOf('queue');
+const ITEM_ID = ITEM_COLUMNS.indexOf('item_id');
+const ENQUEUED_AT = ITEM_COLUMNS.indexOf('enqueued_at');
 
 export interface QueueCounts {
   total: number;
@@ -39,42 +46,76 @@ export interface ItemKey {
   t: number;
 }
 
+type Batch = { maxRows: number; maxDelayMs: number; concurrency: number; maxDocumentChars?: number };
+
 export class QueueStore {
   private readonly writer: RowWriter;
+  /** Items routed from ingested spans (writeSerialized): batched with the spans' inserts. */
+  private readonly ingestWriter: RowWriter;
   /** Told of every item once it is stored (the next-item index listens). */
-  onWritten: ((rows: readonly QueueItemRow[]) => void) | undefined;
+  onWritten: ((rows: readonly WrittenItem[]) => void) | undefined;
   private readonly items: string;
   private readonly labels: string;
 
   constructor(
     private readonly client: ClickHouseClient,
     database: string,
-    batch: { maxRows: number; maxDelayMs: number; concurrency: number },
+    batch: Batch,
     metrics?: Metrics,
     /** This process, as written into each row (other replicas poll for rows not their own). */
     private readonly replica = '',
+    /** Batches of the items routed from ingested spans, when they differ from `batch` (drained from the local log). */
+    ingest?: Batch,
   ) {
     this.items = `${quoteIdent(database)}.${ITEMS_TABLE}`;
     this.labels = `${quoteIdent(database)}.${LABELS_TABLE}`;
-    this.writer = new RowWriter(client, {
-      ...batch,
-      table: `${database}.${ITEMS_TABLE}`,
-      columns: [...ITEM_COLUMNS, 'replica'],
-      types: { ...ITEM_COLUMN_TYPES, replica: 'LowCardinality(String)' },
-      metrics,
-      metricsTable: ITEMS_TABLE,
-    });
+    const writer = (b: Batch) =>
+      new RowWriter(client, {
+        ...b,
+        table: `${database}.${ITEMS_TABLE}`,
+        columns: [...ITEM_COLUMNS, 'replica'],
+        types: { ...ITEM_COLUMN_TYPES, replica: 'LowCardinality(String)' },
+        metrics,
+        metricsTable: ITEMS_TABLE,
+      });
+    this.writer = writer(batch);
+    this.ingestWriter = ingest ? writer(ingest) : this.writer;
   }
 
   get batcher() {
     return this.writer.batcher;
   }
 
+  /** The batcher of items routed from ingested spans (the spans' batches kick it as they go out). */
+  get ingestBatcher() {
+    return this.ingestWriter.batcher;
+  }
+
+  /** Sends every pending item now and resolves once none is pending. */
+  async flush(): Promise<void> {
+    await Promise.all([this.writer.batcher.flush(), this.ingestWriter.batcher.flush()]);
+  }
+
   /** Resolves once the items are in ClickHouse. */
   async write(rows: QueueItemRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.writer.write(serializeRows(rows.map((r) => [...itemValues(r), this.replica])));
+    await this.writer.write(this.serialize(rows));
     this.onWritten?.(rows);
+  }
+
+  /** Item rows as this store inserts them (ITEM_COLUMNS and this replica). */
+  serialize(rows: QueueItemRow[]): SerializedRows {
+    return serializeRows(rows.map((r) => [...itemValues(r), this.replica]));
+  }
+
+  /** Resolves once items serialized by `serialize` (kept in the local log meanwhile) are in ClickHouse. */
+  async writeSerialized(rows: SerializedRows): Promise<void> {
+    if (rows.count === 0) return;
+    await this.ingestWriter.write(rows);
+    if (this.onWritten) {
+      const values = JSON.parse(`[${rows.json}]`) as string[][];
+      this.onWritten(values.map((v) => ({ queue: v[QUEUE], item_id: v[ITEM_ID], enqueued_at: v[ENQUEUED_AT] })));
+    }
   }
 
   /** One item, or undefined when the queue has no item of that id. */

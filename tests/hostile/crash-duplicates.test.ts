@@ -1,8 +1,11 @@
 /**
  * Killed with SIGKILL five times while retrying OTLP exporters send traces, spansift loses
  * no acknowledged span, and no answer of its API shows a span twice: a request stored but
- * cut off before its answer is sent again by the exporter and stored again, so the raw
- * table may hold copies (counted and printed here), and every read folds them.
+ * cut off before its answer is sent again by the exporter and stored again (or, with the
+ * local log, a record inserted again after the crash), so the raw table may hold copies
+ * (counted and printed here), and every read folds them. Every root span is routed into a
+ * queue: each acknowledged one has its item, once. In both modes: acknowledged at the
+ * local log's commit (the default), and after the insert (`storage.log.enabled: false`).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -38,11 +41,34 @@ function makeSpans(): ReadableSpan[] {
 
 const key = (traceId: string, spanId: string) => `${traceId}/${spanId}`;
 
+async function get(setup: ProcessSetup, path: string): Promise<Response> {
+  return fetch(`${setup.uiUrl}${path}`, { headers: { authorization: `Bearer ${setup.adminToken}` } });
+}
+
 async function api(setup: ProcessSetup, path: string): Promise<any> {
-  const res = await fetch(`${setup.uiUrl}${path}`, { headers: { authorization: `Bearer ${setup.adminToken}` } });
+  const res = await get(setup, path);
   expect(res.status, path).toBe(200);
   return res.json();
 }
+
+/** Pending records of the local log, from /metrics (0 without the log). */
+async function pendingRecords(setup: ProcessSetup): Promise<number> {
+  const m = /^spansift_log_pending_records (\S+)$/m.exec(await (await get(setup, '/metrics')).text());
+  return m ? Number(m[1]) : 0;
+}
+
+/** Every item of the queue, in queue order, through the admin browse. */
+async function allItems(setup: ProcessSetup, queue: string): Promise<{ traceId: string; spanId: string }[]> {
+  const out = [];
+  for (let p = 0; ; p++) {
+    const res = await get(setup, `/api/v1/queues/${queue}/items?position=${p}`);
+    if (res.status === 404) return out;
+    expect(res.status).toBe(200);
+    out.push((await res.json()).item);
+  }
+}
+
+const ROUTING = { queues: { review: { labels: [{ name: 'ok', type: 'boolean' }] } }, rules: [{ name: 'roots', when: 'name == "root"', route_to: ['review'] }] };
 
 /**
  * Every stored span through GET /api/v1/spans, page after page back in time (each page
@@ -73,18 +99,25 @@ afterAll(() => {
   proc?.child.kill('SIGKILL');
 });
 
-describe('crash duplicates', () => {
-  it('loses no acknowledged span and shows no span twice in any answer across five SIGKILLs', async () => {
-    const setup = await setupProcess({ storage: { clickhouse: { batch: { max_delay: '50ms' } } } }, { fixedPorts: true });
+describe.each([
+  { mode: 'acknowledged at the local log commit', log: true },
+  { mode: 'acknowledged after the insert', log: false },
+])('crash duplicates, $mode', ({ mode, log }) => {
+  it('loses no acknowledged span or routed item and shows no span twice in any answer across five SIGKILLs', async () => {
+    const setup = await setupProcess({ storage: { clickhouse: { batch: { max_delay: '50ms' } }, log: { enabled: log } }, ...ROUTING }, { fixedPorts: true });
     proc = await startProcess(setup);
     const acknowledged = new Set<string>();
+    const acknowledgedRoots = new Set<string>();
     let running = true;
     const sender = async () => {
       const exporter = new OTLPTraceExporter({ url: `${setup.httpUrl}/v1/traces`, timeoutMillis: 60_000 });
       while (running) {
         const spans = makeSpans();
         const result = await new Promise<{ code: number }>((r) => exporter.export(spans, r));
-        if (result.code === ExportResultCode.SUCCESS) for (const s of spans) acknowledged.add(key(s.spanContext().traceId, s.spanContext().spanId));
+        if (result.code === ExportResultCode.SUCCESS) {
+          for (const s of spans) acknowledged.add(key(s.spanContext().traceId, s.spanContext().spanId));
+          for (const s of spans) if (s.name === 'root') acknowledgedRoots.add(key(s.spanContext().traceId, s.spanContext().spanId));
+        }
       }
       await exporter.shutdown();
     };
@@ -108,6 +141,12 @@ describe('crash duplicates', () => {
     running = false;
     await Promise.all(senders);
 
+    // With the log, what was acknowledged reaches ClickHouse within storage.log.batch.max_delay.
+    const drainDeadline = Date.now() + 60_000;
+    while ((await pendingRecords(setup)) > 0) {
+      if (Date.now() > drainDeadline) throw new Error('the local log did not drain');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const loadSeconds = (Date.now() - t0) / 1000;
     // Every read of the API, while the process runs: the search walk and each stored trace.
     const searched = await searchAll(setup);
@@ -126,6 +165,7 @@ describe('crash duplicates', () => {
     const traceCount = traceIds.length;
     await Promise.all(Array.from({ length: 4 }, readTraces));
     expect(traceRepeats).toBe(0);
+    const items = await allItems(setup, 'review');
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toBe(0);
     proc = undefined;
@@ -133,10 +173,10 @@ describe('crash duplicates', () => {
     // The raw table, as a direct SQL reader sees it.
     const client = createClient({ connection: createChdbConnection({ path: join(setup.dir, 'clickhouse') }) as never });
     const rs = await client.query({
-      query: `SELECT count() AS rows, uniqExact(TraceId, SpanId) AS spans FROM otel_traces`,
+      query: `SELECT count() AS rows, uniqExact(TraceId, SpanId) AS spans, uniqExactIf((TraceId, SpanId), SpanName = 'root') AS roots FROM otel_traces`,
       format: 'JSONEachRow',
     });
-    const [raw] = await rs.json<{ rows: string; spans: string }>();
+    const [raw] = await rs.json<{ rows: string; spans: string; roots: string }>();
     const copied = await client.query({
       query: `SELECT count() AS n FROM (SELECT TraceId, SpanId FROM otel_traces GROUP BY TraceId, SpanId HAVING count() > 1)`,
       format: 'JSONEachRow',
@@ -145,7 +185,7 @@ describe('crash duplicates', () => {
     await client.close();
     const duplicateRows = Number(raw.rows) - Number(raw.spans);
     console.log(
-      `crash-duplicates: ${acknowledged.size} spans acknowledged; otel_traces holds ${raw.rows} rows for ${raw.spans} spans ` +
+      `crash-duplicates (${mode}): ${acknowledged.size} spans acknowledged; otel_traces holds ${raw.rows} rows for ${raw.spans} spans ` +
         `(${duplicateRows} duplicate rows, ${spansWithCopies} spans with copies); ${searched.answers} search answers and ${traceCount} trace answers showed ${searched.spans.size} spans, 0 twice; ${loadSeconds.toFixed(1)} s of load and kills, ${((Date.now() - t0) / 1000 - loadSeconds).toFixed(1)} s of reading back`,
     );
 
@@ -155,6 +195,17 @@ describe('crash duplicates', () => {
     // The API shows every stored span, each once, whether or not the table holds copies.
     expect(searched.spans.size).toBe(Number(raw.spans));
     expect(inTraces.size).toBe(Number(raw.spans));
+    // Every stored root span (each acknowledged one among them) has its item, and only one.
+    const itemKeys = items.map((i) => key(i.traceId, i.spanId));
+    expect(itemKeys.length).toBe(new Set(itemKeys).size);
+    const itemSet = new Set(itemKeys);
+    const roots = [...acknowledgedRoots].filter((k) => !itemSet.has(k));
+    expect(roots).toEqual([]);
+    // With the log, a stored span and its item come from one record: the stored roots and
+    // the items are the same spans. Without it they are two inserts, and a kill between them
+    // can leave one without the other, for an export that was never acknowledged (its client
+    // gave up).
+    if (log) expect(itemKeys.length).toBe(Number(raw.roots));
     // Whether the table holds copies depends on where the kills fell (printed above): a
     // kill between an insert and its answers leaves them, one elsewhere does not.
     expect(duplicateRows > 0).toBe(spansWithCopies > 0);

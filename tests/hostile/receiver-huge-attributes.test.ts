@@ -21,7 +21,7 @@ const SHARED_CORES_BOUND_MS = 1000;
 let setup: ProcessSetup;
 let proc: Proc | undefined;
 beforeAll(async () => {
-  setup = await setupProcess(); // limits.max_attributes_per_span: 1024 by default
+  setup = await setupProcess({ storage: { log: { enabled: false } } }); // limits.max_attributes_per_span: 1024 by default; acknowledged after the insert, so the span can be read at once
   proc = await startProcess(setup);
 });
 afterAll(() => proc?.child.kill('SIGKILL'));

@@ -30,7 +30,9 @@ export function testConfig(overrides: Tree = {}) {
   const base: Tree = {
     data_dir: dataDir,
     receivers: { otlp: { http: { endpoint: '127.0.0.1:0' }, grpc: { endpoint: '127.0.0.1:0' } } },
-    storage: { clickhouse: { embedded: { path: ENGINE_PATH }, batch: { max_delay: '5ms' } } },
+    // Acknowledged once inserted, so a test reads what an export stored as soon as it is
+    // answered; the local log has tests of its own (tests/log-*.test.ts).
+    storage: { clickhouse: { embedded: { path: ENGINE_PATH }, batch: { max_delay: '5ms' } }, log: { enabled: false } },
     ui: { endpoint: '127.0.0.1:0', admin_token: 'test-admin-token' },
     log: { level: 'silent' },
   };

@@ -1,0 +1,49 @@
+/**
+ * The embedded engine opened by openStorage runs with a sidecar's settings: its own memory
+ * limit (half of limits.memory_limit, or embedded.max_memory), small caches, and the
+ * server settings a config adds.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStorage, type StorageTarget } from './client.js';
+import type { ClickHouseConfig } from '../../config/schema.js';
+
+const MiB = 1024 * 1024;
+let opened: { target: StorageTarget; dir: string } | undefined;
+afterEach(async () => {
+  if (!opened) return;
+  await opened.target.client.close();
+  opened.target.close?.();
+  rmSync(opened.dir, { recursive: true, force: true });
+  opened = undefined;
+});
+
+async function serverSettings(embedded: ClickHouseConfig['embedded'], memoryLimit: number): Promise<Record<string, string>> {
+  const dir = mkdtempSync(join(tmpdir(), 'spansift-engine-'));
+  const cfg = { database: 'default', traces_table: 'otel_traces', embedded } as ClickHouseConfig;
+  opened = { target: openStorage(cfg, dir, memoryLimit), dir };
+  const rs = await opened.target.client.query({
+    query: `SELECT name, value FROM system.server_settings WHERE name IN ('max_server_memory_usage', 'mark_cache_size', 'uncompressed_cache_size')`,
+    format: 'JSONEachRow',
+  });
+  return Object.fromEntries((await rs.json<{ name: string; value: string }>()).map((r) => [r.name, r.value]));
+}
+
+describe('embedded engine settings', () => {
+  it('gives the engine half of limits.memory_limit and small caches', async () => {
+    expect(await serverSettings({ settings: {} }, 600 * MiB)).toEqual({
+      max_server_memory_usage: String(300 * MiB),
+      mark_cache_size: String(32 * MiB),
+      uncompressed_cache_size: '0',
+    });
+  });
+
+  it('takes embedded.max_memory and embedded.settings over its own', async () => {
+    expect(await serverSettings({ max_memory: 200 * MiB, settings: { mark_cache_size: 64 * MiB } }, 600 * MiB)).toMatchObject({
+      max_server_memory_usage: String(200 * MiB),
+      mark_cache_size: String(64 * MiB),
+    });
+  });
+});

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { appendFileSync, mkdtempSync, readdirSync, statSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DurableLog, type LogOptions } from './log.js';
+import { segmentPath } from './segments.js';
+import type { RecordPart } from './record.js';
+
+const options = (dir: string, o: Partial<LogOptions> = {}): LogOptions => ({ dir, maxBytes: 1 << 20, segmentBytes: 4096, memoryBytes: 1 << 20, retryAfterMs: 1000, ...o });
+const spans = (i: number, text = 'x'): RecordPart[] => [{ table: 'spans', rows: 1, json: JSON.stringify([i, text]) }];
+
+async function drainAll(log: DurableLog): Promise<unknown[][]> {
+  const out: unknown[][] = [];
+  for (let r = log.take(0)[0]; r; r = log.take(0)[0]) {
+    for (const p of log.read(r)) out.push(JSON.parse(`[${p.json}]`));
+    await log.done(r);
+  }
+  return out;
+}
+
+describe('the local log', () => {
+  it('gives back every committed record, in order, after a reopen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spansift-log-'));
+    const log = await DurableLog.open(options(dir));
+    await Promise.all(Array.from({ length: 50 }, (_, i) => log.append([...spans(i), { table: 'items', rows: 2, json: '["a"],["é\u{1F600}"]' }])));
+    expect(log.pendingRecords).toBe(50);
+    // A crash: no close, nothing drained.
+    const again = await DurableLog.open(options(dir, { memoryBytes: 0 }));
+    expect(again.replayed.records).toBe(50);
+    expect(again.replayed.rows).toBe(150);
+    const rows = await drainAll(again);
+    expect(rows.filter((_, i) => i % 2 === 0).map((r) => (r[0] as unknown[])[0])).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(rows[1]).toEqual([['a'], ['é\u{1F600}']]);
+    await again.close();
+    await log.close();
+  });
+
+  it('replays only what was not drained, and deletes drained segments', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spansift-log-'));
+    const log = await DurableLog.open(options(dir));
+    for (let i = 0; i < 100; i++) await log.append(spans(i, 'y'.repeat(200)));
+    const segments = readdirSync(dir).filter((f) => f.endsWith('.seg')).length;
+    expect(segments).toBeGreaterThan(3);
+    for (let i = 0; i < 60; i++) await log.done(log.take(0)[0]);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.seg')).length).toBeLessThan(segments);
+    await log.close();
+    const again = await DurableLog.open(options(dir));
+    expect(again.replayed.records).toBe(40);
+    const rows = await drainAll(again);
+    expect((rows[0][0] as unknown[])[0]).toBe(60);
+    await again.close();
+    const empty = await DurableLog.open(options(dir));
+    expect(empty.replayed.records).toBe(0);
+    expect(empty.bytes).toBe(0);
+    await empty.close();
+  });
+
+  it('cuts away a record whose write a crash cut off, and goes on in a new segment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spansift-log-'));
+    const log = await DurableLog.open(options(dir, { segmentBytes: 1 << 20 }));
+    for (let i = 0; i < 3; i++) await log.append(spans(i));
+    const seq = log.front!.seq;
+    await log.close();
+    const path = segmentPath(dir, seq);
+    const size = statSync(path).size;
+    // Half a record more, as a kill in the middle of a write leaves it.
+    appendFileSync(path, Buffer.from([50, 0, 0, 0, 1, 2, 3, 4, 1]));
+    const again = await DurableLog.open(options(dir));
+    expect(again.replayed).toEqual({ records: 3, rows: 3, skippedBytes: 9 });
+    expect(statSync(path).size).toBe(size);
+    await again.append(spans(3));
+    expect((await drainAll(again)).map((r) => (r[0] as unknown[])[0])).toEqual([0, 1, 2, 3]);
+    await again.close();
+  });
+
+  it('stops at a damaged record', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spansift-log-'));
+    const log = await DurableLog.open(options(dir, { segmentBytes: 1 << 20 }));
+    for (let i = 0; i < 3; i++) await log.append(spans(i));
+    const seq = log.front!.seq;
+    await log.close();
+    const path = segmentPath(dir, seq);
+    truncateSync(path, statSync(path).size - 1);
+    const again = await DurableLog.open(options(dir));
+    expect(again.replayed.records).toBe(2);
+    await again.close();
+  });
+
+  it('refuses an append that does not fit, with a retry delay, and takes it once drained', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spansift-log-'));
+    const log = await DurableLog.open(options(dir, { maxBytes: 1000, segmentBytes: 400 }));
+    let refused: unknown;
+    for (let i = 0; i < 20 && !refused; i++) await log.append(spans(i, 'z'.repeat(100))).catch((e: unknown) => (refused = e));
+    expect(refused).toMatchObject({ code: 'OVERLOADED', retryAfterMs: 1000 });
+    expect((refused as Error).message).toMatch(/local log is full .*storage\.log\.max_size/);
+    expect(log.bytes).toBeLessThanOrEqual(1000);
+    await drainAll(log);
+    await log.append(spans(99, 'z'.repeat(100)));
+    await log.close();
+  });
+
+  it('keeps texts in memory only up to its budget, and reads the rest back from disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spansift-log-'));
+    const log = await DurableLog.open(options(dir, { memoryBytes: 500, segmentBytes: 1 << 20 }));
+    for (let i = 0; i < 20; i++) await log.append(spans(i, 'm'.repeat(50)));
+    expect(log.memory).toBeLessThanOrEqual(500);
+    expect((await drainAll(log)).map((r) => (r[0] as unknown[])[0])).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(log.memory).toBe(0);
+    await log.close();
+  });
+
+  it('refuses appends once closed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spansift-log-'));
+    const log = await DurableLog.open(options(dir));
+    await log.close();
+    await expect(log.append(spans(1))).rejects.toMatchObject({ code: 'SHUTTING_DOWN' });
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * One record of the local log: the rows one export request brought, for each table they go
+ * to, as the serialized text that is inserted (see json-rows.ts). On disk a record is a
+ * frame: its payload's length and CRC-32, then the payload, so a record cut short by a
+ * crash, or damaged, is recognised when the log is read back.
+ *
+ *   frame:   u32 payload length | u32 crc32(payload) | payload
+ *   payload: u8 part count, then per part: u8 table, u32 rows, u32 text bytes, text (UTF-8)
+ */
+import { crc32 } from 'node:zlib';
+
+/** Where a part's rows go. Numbered on disk: append only, never renumbered. */
+export const TABLES = ['spans', 'items'] as const;
+export type TableKind = (typeof TABLES)[number];
+
+export interface RecordPart {
+  table: TableKind;
+  /** Rows the text holds. */
+  rows: number;
+  /** Rows serialized as JSON arrays separated by commas (SerializedRows.json). */
+  json: string;
+}
+
+export const FRAME_HEADER = 8;
+const PART_HEADER = 9;
+/** A frame longer than this is damage, not a record (a request's rows stay far below it). */
+export const MAX_PAYLOAD = 2 ** 31 - 1;
+
+/** The frame of a record, ready to write. */
+export function encodeRecord(parts: readonly RecordPart[]): Buffer {
+  let size = FRAME_HEADER + 1;
+  const lengths = parts.map((p) => Buffer.byteLength(p.json));
+  for (const n of lengths) size += PART_HEADER + n;
+  const buf = Buffer.allocUnsafe(size);
+  let at = FRAME_HEADER;
+  buf.writeUInt8(parts.length, at++);
+  parts.forEach((p, i) => {
+    buf.writeUInt8(TABLES.indexOf(p.table), at);
+    buf.writeUInt32LE(p.rows, at + 1);
+    buf.writeUInt32LE(lengths[i], at + 5);
+    at += PART_HEADER;
+    at += buf.write(p.json, at, 'utf8');
+  });
+  buf.writeUInt32LE(size - FRAME_HEADER, 0);
+  buf.writeUInt32LE(crc32(buf.subarray(FRAME_HEADER)), 4);
+  return buf;
+}
+
+/** The parts of a payload (a frame without its header), or undefined when it is not one. */
+export function decodePayload(payload: Buffer): RecordPart[] | undefined {
+  if (payload.length < 1) return undefined;
+  const count = payload.readUInt8(0);
+  const parts: RecordPart[] = [];
+  let at = 1;
+  for (let i = 0; i < count; i++) {
+    if (at + PART_HEADER > payload.length) return undefined;
+    const table = TABLES[payload.readUInt8(at)];
+    const rows = payload.readUInt32LE(at + 1);
+    const bytes = payload.readUInt32LE(at + 5);
+    at += PART_HEADER;
+    if (table === undefined || at + bytes > payload.length) return undefined;
+    parts.push({ table, rows, json: payload.toString('utf8', at, at + bytes) });
+    at += bytes;
+  }
+  return at === payload.length ? parts : undefined;
+}
+
+/**
+ * The frame starting at `at` in `buf`: its payload and the offset after it; `short` when
+ * the buffer ends inside it; `bad` when its header or checksum is wrong.
+ */
+export function readFrame(buf: Buffer, at: number): { payload: Buffer; end: number } | 'short' | 'bad' {
+  if (at + FRAME_HEADER > buf.length) return 'short';
+  const length = buf.readUInt32LE(at);
+  if (length === 0 || length > MAX_PAYLOAD) return 'bad';
+  const end = at + FRAME_HEADER + length;
+  if (end > buf.length) return 'short';
+  const payload = buf.subarray(at + FRAME_HEADER, end);
+  if (crc32(payload) !== buf.readUInt32LE(at + 4)) return 'bad';
+  return { payload, end };
+}
