@@ -2,7 +2,7 @@
  * The interfaces between the collector's parts, as the OpenTelemetry Collector's
  * `consumer.Traces`: receivers hand decoded exports to a TracesConsumer and know nothing
  * of what is behind it; the pipeline hands spans to a SpanRouter (the labeling queues)
- * and knows nothing of queues.
+ * and knows nothing of queues, and lets a SpanProcessor (redaction) change them first.
  */
 import type { DecodedExport, Span } from './model/span.js';
 
@@ -26,4 +26,14 @@ export interface TracesConsumer {
  */
 export interface SpanRouter {
   route(spans: Span[], now: number): Promise<void> | undefined;
+}
+
+/**
+ * Changes the spans of an export in place before anything else sees them (storage, rules,
+ * queues, forwarding). `stepper` is called once per export and returns the function applied
+ * to each span in order; undefined when the processor in force changes nothing, so an
+ * empty configuration costs nothing per span.
+ */
+export interface SpanProcessor {
+  stepper(): ((span: Span) => void) | undefined;
 }

@@ -12,8 +12,8 @@ import type { Admission } from './admission.js';
 import type { Metrics } from './metrics.js';
 import { SpansiftError } from './errors.js';
 import { isPermanentInsertError } from './storage/classify.js';
-import type { Resource } from './model/span.js';
-import type { ExportResult, SpanRouter, TracesConsumer, Transport } from './consumer.js';
+import type { Resource, Span } from './model/span.js';
+import type { ExportResult, SpanProcessor, SpanRouter, TracesConsumer, Transport } from './consumer.js';
 
 export class Pipeline implements TracesConsumer {
   constructor(
@@ -21,6 +21,7 @@ export class Pipeline implements TracesConsumer {
     private readonly admission: Admission,
     private readonly metrics?: Metrics,
     private readonly router?: SpanRouter,
+    private readonly processor?: SpanProcessor,
   ) {}
 
   async consume(decoded: DecodedExport, transport: Transport): Promise<ExportResult> {
@@ -34,7 +35,9 @@ export class Pipeline implements TracesConsumer {
       throw e;
     }
     try {
-      const rows = await toRows(decoded);
+      // Processed (redacted) span by span as the rows are built: what is stored, routed and
+      // forwarded is the processed span.
+      const rows = await toRows(decoded, this.processor?.stepper());
       // Spans and what the router makes of them (queue items) are both stored before the
       // answer. Routed first: the spans' batch going out sends the items gathered with it.
       const routed = this.router?.route(spans, Date.now());
@@ -61,7 +64,7 @@ const SLICE_MS = 10;
  * of about SLICE_MS, the event loop served between them, so one request with millions of
  * attributes does not hold up everyone else's.
  */
-async function toRows(decoded: DecodedExport): Promise<SerializedRows> {
+async function toRows(decoded: DecodedExport, process?: (span: Span) => void): Promise<SerializedRows> {
   // Resource attributes are shared by every span of a ResourceSpans: flatten them once.
   let lastResource: Resource | undefined;
   let lastFlat: Record<string, string> | undefined;
@@ -71,6 +74,7 @@ async function toRows(decoded: DecodedExport): Promise<SerializedRows> {
   let started = performance.now();
   for (let i = 0; i < decoded.spans.length; i++) {
     const span = decoded.spans[i];
+    process?.(span);
     if (span.resource !== lastResource) {
       lastResource = span.resource;
       lastFlat = attrsToStrings(span.resource.attributes);
