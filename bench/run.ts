@@ -6,7 +6,10 @@
  *
  * The labeling API: 20 labelers at once over a seeded store, at two queue sizes.
  *
- *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|labeling|page|datasets] [-- --skip ingest,rules,labeling,page,datasets]
+ * processors.redaction: the LLM shape with a typical redaction section beside the same without, per round,
+ * and the redaction processor alone on one core.
+ *
+ *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|redaction|labeling|page|datasets] [-- --skip ingest,rules,redaction,labeling,page,datasets]
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -19,6 +22,7 @@ import { PACE_MS, runLabeling, type LabelingResult, type PhaseResult } from './l
 import { runPage } from './page.js';
 import { runDatasets } from './datasets.js';
 import { runEvaluate } from './evaluate.js';
+import { runRedaction, TYPICAL_REDACTION } from './redaction.js';
 
 const { values } = parseArgs({
   options: {
@@ -89,12 +93,17 @@ if (values.only && values.only !== 'page') skip.add('page');
 if (values.only && values.only !== 'datasets') skip.add('datasets');
 if (values.only === 'evaluate') skip.add('ingest').add('rules').add('labeling').add('page');
 if (values.only && values.only !== 'evaluate') skip.add('evaluate');
-const shapes: Shape[] = values.only && !onlyLabeling ? [values.only as Shape] : ['llm', 'small'];
+const onlyRedaction = values.only === 'redaction';
+if (onlyRedaction) skip.add('rules').add('labeling');
+const shapes: Shape[] = onlyRedaction ? ['llm'] : values.only && !onlyLabeling ? [values.only as Shape] : ['llm', 'small'];
 const variants: { shape: Shape; label: string; config?: Record<string, unknown> }[] = [];
 for (const shape of shapes) variants.push({ shape, label: shape === 'llm' ? 'LLM (~1.7 KB attributes)' : 'small (~350 B)' });
 if (!values.only || values.only === 'llm') {
   variants.push({ shape: 'llm', label: 'LLM, 100 rules active, ~1% of spans routed into a queue', config: ingestRules(0.01) });
   variants.push({ shape: 'llm', label: 'LLM, 100 rules active, ~10% of spans routed into a queue', config: ingestRules(0.1) });
+}
+if ((!values.only || values.only === 'llm' || onlyRedaction) && !skip.has('redaction')) {
+  variants.push({ shape: 'llm', label: 'LLM, processors.redaction (typical section, below)', config: { processors: { redaction: TYPICAL_REDACTION } } });
 }
 if (!skip.has('ingest')) {
   say('');
@@ -143,9 +152,9 @@ if (!skip.has('ingest')) {
 }
 if (relative.length) {
   say('');
-  say('Rules on the ingest path: each variant as a share of spansift without rules in the same round (median of the per-round ratios).');
+  say('Rules and redaction on the ingest path: each variant as a share of spansift with neither, in the same round (median of the per-round ratios).');
   say('');
-  say('| variant | share of spansift without rules |');
+  say('| variant | share of spansift without rules or redaction |');
   say('| --- | --- |');
   for (const line of relative) say(line);
 }
@@ -168,6 +177,15 @@ if (!skip.has('rules')) {
   const heavy = median(Array.from({ length: ROUNDS }, () => runRules(1000, makeSpans(20_000, 10)).spansPerSecond));
   const heavyRouted = runRules(1000, makeSpans(20_000, 10), 0.5).routedPerSpan;
   say(`| 1000, most spans routed | ${heavy.toFixed(0)} | ${heavyRouted.toFixed(2)} | ${(results[0].rate / heavy).toFixed(2)}x |`);
+}
+
+if (!skip.has('redaction') && (!values.only || values.only === 'llm' || onlyRedaction)) {
+  say('');
+  say('## Redaction');
+  say('');
+  say(`The typical section of the ingest row above: \`${JSON.stringify(TYPICAL_REDACTION)}\`.`);
+  const alone = runRedaction(20_000, ROUNDS);
+  say(`The processor alone, one core, over 20,000 decoded LLM spans (one in a hundred with an e-mail, a card and an API key): ${alone.spansPerSecond.toFixed(0)} spans/s, ${alone.textMBPerSecond.toFixed(0)} MB of attribute text/s.`);
 }
 
 if (!skip.has('labeling')) {
