@@ -8,11 +8,14 @@
  *
  * Forwarding: ingest with an otlphttp exporter to a live receiver, against ingest without one.
  *
+ * processors.redaction: the LLM shape with a typical redaction section beside the same without, per round,
+ * and the redaction processor alone on one core.
+ *
  * Fixed rates: spansift fed open loop at ordinary rates (bench/rate.ts), its CPU per span
  * compared with the saturated CPU per span of the same run; `--rates quick` shortens the
  * windows and leaves out one alternative.
  *
- *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|labeling|page|datasets|rates|forwarding] [-- --skip ingest,rates,rules,labeling,page,datasets,evaluate,forwarding] [-- --rates full|quick]
+ *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|redaction|labeling|page|datasets|evaluate|rates|forwarding] [-- --skip ingest,rates,rules,redaction,labeling,page,datasets,evaluate,forwarding] [-- --rates full|quick]
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -27,6 +30,7 @@ import { runDatasets } from './datasets.js';
 import { runEvaluate } from './evaluate.js';
 import { runForwarding } from './forwarding.js';
 import { runIdle, runRate, type RateResult } from './rate.js';
+import { runRedaction, TYPICAL_REDACTION } from './redaction.js';
 
 const { values } = parseArgs({
   options: {
@@ -102,7 +106,9 @@ if (values.only === 'forwarding') skip.add('ingest').add('rules').add('labeling'
 if (values.only && values.only !== 'forwarding') skip.add('forwarding');
 if (values.only === 'rates') skip.add('ingest').add('rules').add('labeling');
 if (values.only && values.only !== 'rates' && values.only !== 'llm' && values.only !== 'small') skip.add('rates');
-const shapes: Shape[] = values.only && !onlyLabeling && values.only !== 'rates' ? [values.only as Shape] : ['llm', 'small'];
+const onlyRedaction = values.only === 'redaction';
+if (onlyRedaction) skip.add('rules').add('labeling');
+const shapes: Shape[] = onlyRedaction ? ['llm'] : values.only && !onlyLabeling && values.only !== 'rates' ? [values.only as Shape] : ['llm', 'small'];
 /** Saturated CPU seconds per span of each shape (default config), from the ingest rows of this run. */
 const saturatedCpu = new Map<Shape, number>();
 /** Peak RSS of the default config at saturation, per shape. */
@@ -112,6 +118,9 @@ for (const shape of shapes) variants.push({ shape, label: shape === 'llm' ? 'LLM
 if (!values.only || values.only === 'llm') {
   variants.push({ shape: 'llm', label: 'LLM, 100 rules active, ~1% of spans routed into a queue', config: ingestRules(0.01) });
   variants.push({ shape: 'llm', label: 'LLM, 100 rules active, ~10% of spans routed into a queue', config: ingestRules(0.1) });
+}
+if ((!values.only || values.only === 'llm' || onlyRedaction) && !skip.has('redaction')) {
+  variants.push({ shape: 'llm', label: 'LLM, processors.redaction (typical section, below)', config: { processors: { redaction: TYPICAL_REDACTION } } });
 }
 if (!skip.has('ingest')) {
   say('');
@@ -165,9 +174,9 @@ if (!skip.has('ingest')) {
 }
 if (relative.length) {
   say('');
-  say('Rules on the ingest path: each variant as a share of spansift without rules in the same round (median of the per-round ratios).');
+  say('Rules and redaction on the ingest path: each variant as a share of spansift with neither, in the same round (median of the per-round ratios).');
   say('');
-  say('| variant | share of spansift without rules |');
+  say('| variant | share of spansift without rules or redaction |');
   say('| --- | --- |');
   for (const line of relative) say(line);
 }
@@ -259,6 +268,15 @@ if (!skip.has('rules')) {
   const heavy = median(Array.from({ length: ROUNDS }, () => runRules(1000, makeSpans(20_000, 10)).spansPerSecond));
   const heavyRouted = runRules(1000, makeSpans(20_000, 10), 0.5).routedPerSpan;
   say(`| 1000, most spans routed | ${heavy.toFixed(0)} | ${heavyRouted.toFixed(2)} | ${(results[0].rate / heavy).toFixed(2)}x |`);
+}
+
+if (!skip.has('redaction') && (!values.only || values.only === 'llm' || onlyRedaction)) {
+  say('');
+  say('## Redaction');
+  say('');
+  say(`The typical section of the ingest row above: \`${JSON.stringify(TYPICAL_REDACTION)}\`.`);
+  const alone = runRedaction(20_000, ROUNDS);
+  say(`The processor alone, one core, over 20,000 decoded LLM spans (one in a hundred with an e-mail, a card and an API key): ${alone.spansPerSecond.toFixed(0)} spans/s, ${alone.textMBPerSecond.toFixed(0)} MB of attribute text/s.`);
 }
 
 if (!skip.has('labeling')) {

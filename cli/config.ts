@@ -1,6 +1,6 @@
 /**
  * Loading a config file with every floor's checks: config's own schema and cross-checks,
- * plus the rules' conditions. Every command and the reloader load through here.
+ * plus the rules' conditions and the redaction patterns. Every command and the reloader load through here.
  */
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
@@ -10,10 +10,11 @@ import type { ConfigCheck } from '../config/cross-check.js';
 import type { Config } from '../config/schema.js';
 import { checkConditions } from '../processors/rules/config-check.js';
 import { checkActionConditions } from '../labeling/actions/config-check.js';
+import { checkRedaction } from '../processors/redaction/config-check.js';
 
 type Env = Record<string, string | undefined>;
 
-export const CONFIG_CHECKS: readonly ConfigCheck[] = [checkConditions, checkActionConditions];
+export const CONFIG_CHECKS: readonly ConfigCheck[] = [checkConditions, checkActionConditions, checkRedaction];
 
 export function loadConfig(file: string, env: Env = process.env): Config {
   return loadConfigFile(file, env, CONFIG_CHECKS);

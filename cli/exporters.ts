@@ -10,6 +10,20 @@ import { Exporter, exporterDir } from '../collector/exporters/exporter.js';
 import { Forwarder, type ForwardTarget } from '../collector/exporters/forwarder.js';
 import { registerExporterMetrics } from '../collector/exporters/metrics.js';
 import { compileCondition } from '../processors/condition/index.js';
+import { Redactor } from '../processors/redaction/redactor.js';
+import type { Span } from '../collector/model/span.js';
+
+/**
+ * An exporter's own `redaction`, applied to a copy of the spans it forwards (structuredClone
+ * keeps spans that share a resource or scope sharing their copy, so each is redacted once).
+ */
+function redactedCopy(redactor: Redactor): (spans: readonly Span[]) => Span[] {
+  return (spans) => {
+    const copies = structuredClone(spans) as Span[];
+    redactor.spans(copies);
+    return copies;
+  };
+}
 
 export async function openForwarder(config: Config, registry: Registry, log: Logger): Promise<Forwarder | undefined> {
   const entries = Object.entries(config.exporters);
@@ -18,9 +32,9 @@ export async function openForwarder(config: Config, registry: Registry, log: Log
   const metrics = registerExporterMetrics(registry, () => targets.map((t) => ({ exporter: t.exporter.id, size: t.exporter.queueSize, capacity: t.exporter.queueCapacity })));
   try {
     for (const [id, c] of entries) {
-      if (c.redaction) log.warn({ exporter: id }, `exporters.${id}.redaction is not applied: the forwarded copy is the span as stored`);
       const exporter = await Exporter.open({ id, config: c, dir: exporterDir(config.data_dir, id), metrics, log });
-      targets.push({ exporter, select: c.when ? compileCondition(c.when).match : undefined });
+      const redactor = Redactor.compile(c.redaction);
+      targets.push({ exporter, select: c.when ? compileCondition(c.when).match : undefined, transform: redactor && redactedCopy(redactor) });
     }
   } catch (e) {
     await Promise.all(targets.map((t) => t.exporter.stop()));
@@ -28,7 +42,7 @@ export async function openForwarder(config: Config, registry: Registry, log: Log
   }
   for (const t of targets) t.exporter.start();
   log.info({ exporters: entries.map(([id, c]) => ({ id, signals: c.signals, when: c.when })) }, 'forwarding');
-  // A request's own bytes are forwarded only while nothing changes spans between decoding
-  // and storage; with redaction, the spans as stored are encoded again.
-  return new Forwarder(targets, { verbatim: !config.processors.redaction });
+  // A request's own bytes are forwarded while nothing changed its spans between decoding and
+  // storage (the pipeline passes none when processors.redaction changed them).
+  return new Forwarder(targets, { verbatim: true });
 }

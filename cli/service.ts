@@ -58,6 +58,8 @@ import { openForwarder } from './exporters.js';
 
 /** How long a stop inserts what the local log holds before it closes (the rest waits for the next start). */
 const LOG_DRAIN_AT_STOP_MS = 10_000;
+import { Redactor, newRedactionCounters } from '../processors/redaction/redactor.js';
+import { registerRedactionMetrics } from '../processors/redaction/metrics.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -102,6 +104,9 @@ export class Service {
   readonly replica = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
   /** The router of the config in force; `reload` swaps it. */
   router: Router;
+  readonly redactionCounters = newRedactionCounters();
+  /** processors.redaction in force (undefined when it changes nothing); `reload` swaps it. */
+  redactor: Redactor | undefined;
   private config: Config;
   /** Queues of the config file; `config.queues` adds those made for Laminar human evaluators. */
   private fileQueues: Record<string, QueueSpec>;
@@ -115,6 +120,8 @@ export class Service {
     this.fileQueues = o.config.queues;
     this.router = new Router({ queues: o.config.queues, rules: o.config.rules }, this.routingCounters);
     registerRoutingMetrics(this.metrics.registry, this.routingCounters);
+    this.redactor = Redactor.compile(o.config.processors.redaction, this.redactionCounters);
+    registerRedactionMetrics(this.metrics.registry, this.redactionCounters);
   }
 
   get currentConfig(): Config {
@@ -122,7 +129,7 @@ export class Service {
   }
 
   /**
-   * Applies a new config's queues and rules without a restart. Other sections need one;
+   * Applies a new config's queues, rules and processors without a restart. Other sections need one;
    * they are reported, not applied. Returns what was not applied.
    */
   async reload(next: Config): Promise<string[]> {
@@ -134,7 +141,8 @@ export class Service {
     // New queues (and queues whose labelers_per_item changed) load their state before the new config applies.
     await this.desk?.reconfigure(queues).catch((e: unknown) => this.o.log.error({ err: e }, 'loading the reloaded queues failed; retrying at the next poll (they answer 503 until then)'));
     this.router = new Router({ queues, rules: next.rules }, this.routingCounters);
-    this.config = { ...this.config, queues, rules: next.rules, users: next.users, labeling: next.labeling, log: next.log, evaluations: next.evaluations };
+    this.redactor = Redactor.compile(next.processors.redaction, this.redactionCounters);
+    this.config = { ...this.config, queues, rules: next.rules, users: next.users, labeling: next.labeling, log: next.log, evaluations: next.evaluations, processors: next.processors };
     this.metrics.configReloads.inc({ outcome: 'success' });
     this.o.log.info({ rules: next.rules.length, queues: Object.keys(next.queues).length, needs_restart: ignored }, 'config reloaded');
     return ignored;
@@ -289,7 +297,14 @@ export class Service {
       metrics: this.metrics,
     });
     const writer = logCfg.enabled && this.logIngest ? new LogWriter(this.logIngest.wal) : new InsertWriter(sinks.spans, sinks.items);
-    const pipeline = new Pipeline(writer, this.admission, this.metrics, new Routing(() => this.router, this.queues, (spans) => this.observeSpans(spans)), forwarder);
+    const pipeline = new Pipeline(
+      writer,
+      this.admission,
+      this.metrics,
+      new Routing(() => this.router, this.queues, (spans) => this.observeSpans(spans)),
+      forwarder,
+      { stepper: () => this.redactor?.stepper() },
+    );
     const tokens = new TokenSet(config.receivers.otlp.auth.bearer_tokens);
 
     const admin = resolveAdminToken(config.ui.admin_token || undefined, config.data_dir);

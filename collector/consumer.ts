@@ -2,8 +2,9 @@
  * The interfaces between the collector's parts, as the OpenTelemetry Collector's
  * `consumer.Traces`: receivers hand decoded exports to a TracesConsumer and know nothing
  * of what is behind it; the pipeline hands spans to a SpanRouter (the labeling queues)
- * and knows nothing of queues, and stores what it has through an ExportWriter, which
- * knows whether an acknowledgement waits for the local log or for the insert.
+ * and knows nothing of queues, lets a SpanProcessor (redaction) change them first, and
+ * stores what it has through an ExportWriter, which knows whether an acknowledgement waits
+ * for the local log or for the insert.
  */
 import type { DecodedExport, Span } from './model/span.js';
 import type { Signal } from './model/otlp-frames.js';
@@ -54,4 +55,14 @@ export interface SignalConsumer {
   takes(signal: Signal): boolean;
   /** Settles once the request (protobuf) is queued; false when nothing could queue it. */
   request(signal: Signal, body: Uint8Array, items: number): Promise<boolean>;
+}
+
+/**
+ * Changes the spans of an export in place before anything else sees them (storage, rules,
+ * queues, forwarding). `stepper` is called once per export and returns the function applied
+ * to each span in order; undefined when the processor in force changes nothing, so an
+ * empty configuration costs nothing per span.
+ */
+export interface SpanProcessor {
+  stepper(): ((span: Span) => void) | undefined;
 }

@@ -12,8 +12,8 @@ import type { Admission } from './admission.js';
 import type { Metrics } from './metrics.js';
 import { SpansiftError } from './errors.js';
 import { isPermanentInsertError } from './storage/classify.js';
-import type { Resource } from './model/span.js';
-import type { ExportResult, ExportWriter, SpanRouter, StoredSpansConsumer, TracesConsumer, Transport } from './consumer.js';
+import type { Resource, Span } from './model/span.js';
+import type { ExportResult, ExportWriter, SpanProcessor, SpanRouter, StoredSpansConsumer, TracesConsumer, Transport } from './consumer.js';
 
 export class Pipeline implements TracesConsumer {
   constructor(
@@ -23,6 +23,7 @@ export class Pipeline implements TracesConsumer {
     private readonly router?: SpanRouter,
     /** Takes the spans once they are stored (the exporters); never fails the export. */
     private readonly stored?: StoredSpansConsumer,
+    private readonly processor?: SpanProcessor,
   ) {}
 
   async consume(decoded: DecodedExport, transport: Transport): Promise<ExportResult> {
@@ -36,13 +37,17 @@ export class Pipeline implements TracesConsumer {
       throw e;
     }
     try {
-      const rows = await toRows(decoded);
+      // Processed (redacted) span by span as the rows are built: what is stored, routed and
+      // forwarded is the processed span.
+      const stepper = this.processor?.stepper();
+      const rows = await toRows(decoded, stepper);
       // Spans and what the router makes of them (queue items) are both stored before the answer.
       await this.writer.write(rows, this.router?.route(spans, Date.now()));
       this.metrics?.acceptedSpans.inc({ transport }, spans.length);
       // Forwarding sees the spans as they were stored. It queues them before the answer
       // (a success means stored and queued for forwarding), and it never fails the export.
-      if (this.stored) await this.stored.spans(spans, decoded.wire);
+      // The request's own bytes only while no processor changed the spans.
+      if (this.stored) await this.stored.spans(spans, stepper ? undefined : decoded.wire);
       return { rejected: decoded.rejected, message: decoded.rejectReason };
     } catch (e) {
       if (e instanceof SpansiftError && e.code === 'BODY_TOO_LARGE') this.metrics?.refusedSpans.inc({ transport, reason: 'too_large' }, spans.length);
@@ -65,7 +70,7 @@ const SLICE_MS = 10;
  * of about SLICE_MS, the event loop served between them, so one request with millions of
  * attributes does not hold up everyone else's.
  */
-async function toRows(decoded: DecodedExport): Promise<SerializedRows> {
+async function toRows(decoded: DecodedExport, process?: (span: Span) => void): Promise<SerializedRows> {
   // Resource attributes are shared by every span of a ResourceSpans: flatten them once.
   let lastResource: Resource | undefined;
   let lastFlat: Record<string, string> | undefined;
@@ -75,6 +80,7 @@ async function toRows(decoded: DecodedExport): Promise<SerializedRows> {
   let started = performance.now();
   for (let i = 0; i < decoded.spans.length; i++) {
     const span = decoded.spans[i];
+    process?.(span);
     if (span.resource !== lastResource) {
       lastResource = span.resource;
       lastFlat = attrsToStrings(span.resource.attributes);

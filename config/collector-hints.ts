@@ -39,7 +39,6 @@ const HINTS: ReadonlyArray<readonly [string, string]> = [
   ['processors.redaction.allow_all_keys', 'spansift keeps every key unless allowed_keys is given; remove allow_all_keys'],
   ['processors.redaction.blocked_key_patterns', 'use mask_keys, which takes globs such as "*token*" rather than regular expressions'],
   ['processors.redaction.hash_function', 'spansift replaces what it masks with `mask`; it does not hash'],
-  ['processors.redaction.summary', 'spansift counts what it redacts in the spansift_redaction_* metrics instead of adding attributes'],
   ['processors.redaction.url_sanitizer', NOT_CONFIGURABLE],
   ['processors.redaction.db_sanitizer', NOT_CONFIGURABLE],
   ['exporters.*.encoding', 'spansift sends OTLP protobuf'],

@@ -37,6 +37,12 @@ export const redactionSchema = z.strictObject({
   redact_all_types: z.boolean().default(false),
   /** What replaces a masked value or match. */
   mask: z.string().default('****'),
+  /**
+   * The collector's summary attributes on each changed attribute map: `silent` none,
+   * `info` the counts (`redaction.masked.count`, ...), `debug` the counts and the keys
+   * (`redaction.masked.keys`, ...). A list of keys can itself tell something, so none by default.
+   */
+  summary: z.enum(['silent', 'info', 'debug']).default('silent'),
 });
 
 export type RedactionConfig = z.output<typeof redactionSchema>;

@@ -247,7 +247,7 @@ export const configSchema = z.strictObject({
   receivers: section(z.strictObject({ otlp: section(otlpReceiver) })),
   storage: section(z.strictObject({ clickhouse: section(clickhouse), log: section(localLog) })),
   /** What is done to every span before it is stored, routed or forwarded. */
-  processors: section(z.strictObject({ redaction: section(redactionSchema).optional() })),
+  processors: section(z.strictObject({ redaction: section(redactionSchema) })),
   /** Where received data is forwarded, by exporter id (`otlphttp`, `otlp/backup`). */
   exporters: exportersSchema,
   limits: section(limits),

@@ -139,3 +139,57 @@ describe('forwarding', () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe("an exporter's own redaction", () => {
+  let own: OtlpSink;
+  let redacting: Running;
+  beforeAll(async () => {
+    own = await new OtlpSink().start();
+    redacting = await startSpansift({
+      exporters: {
+        otlphttp: { endpoint: own.httpUrl, retry_on_failure: { initial_interval: '20ms', max_interval: '200ms' }, redaction: { mask_keys: ['user.secret'], mask_values: ['email'] } },
+      },
+    });
+  });
+  afterAll(async () => {
+    await redacting?.stop();
+    await own?.stop();
+  });
+
+  it('redacts the forwarded copy and stores the span as received', async () => {
+    const body = protobufRequest([{ name: 'with-secrets', attributes: { 'user.secret': 'hunter2', note: 'write to bob@example.com', plain: 'kept' } }]);
+    const res = await fetch(`${redacting.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.from(body) });
+    expect(res.status).toBe(200);
+    await until('the span at the receiver', async () => own.spans().some((s) => s.name === 'with-secrets'));
+    const forwarded = own.spans().find((s) => s.name === 'with-secrets')!;
+    expect(forwarded.attributes).toMatchObject({ 'user.secret': '****', note: 'write to ****', plain: 'kept' });
+    expect(own.received.some((r) => Buffer.from(r.body).includes(Buffer.from('hunter2')))).toBe(false);
+    const stored = await getTrace(redacting, forwarded.traceId);
+    expect(stored.body.spans[0].attributes).toMatchObject({ 'user.secret': 'hunter2', note: 'write to bob@example.com' });
+  });
+});
+
+describe('processors.redaction before forwarding', () => {
+  let own: OtlpSink;
+  let redacting: Running;
+  beforeAll(async () => {
+    own = await new OtlpSink().start();
+    redacting = await startSpansift({
+      processors: { redaction: { mask_values: ['email'] } },
+      exporters: { otlphttp: { endpoint: own.httpUrl, retry_on_failure: { initial_interval: '20ms', max_interval: '200ms' } } },
+    });
+  });
+  afterAll(async () => {
+    await redacting?.stop();
+    await own?.stop();
+  });
+
+  it('forwards the redacted spans, never the request as received', async () => {
+    const body = protobufRequest([{ name: 'mailing', attributes: { to: 'alice@example.com' } }]);
+    const res = await fetch(`${redacting.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.from(body) });
+    expect(res.status).toBe(200);
+    await until('the span at the receiver', async () => own.spans().some((s) => s.name === 'mailing'));
+    expect(own.spans().find((s) => s.name === 'mailing')!.attributes.to).toBe('****');
+    expect(own.received.some((r) => Buffer.from(r.body).includes(Buffer.from('alice@example.com')))).toBe(false);
+  });
+});

@@ -6,7 +6,8 @@
  * Spans are encoded once per distinct selection: every exporter without a `when` shares
  * one encoding, and that is the request's own protobuf when the receiver kept it (the spans
  * are all of it, unchanged) and nothing changes spans between decoding and storage
- * (`verbatim`; off when processors.redaction is configured).
+ * (`verbatim`: the pipeline passes no bytes when a processor changed the spans). An
+ * exporter with its own `redaction` gets a redacted copy, encoded for it alone.
  */
 import type { Span } from '../model/span.js';
 import type { Signal } from '../model/otlp-frames.js';
@@ -17,6 +18,8 @@ export interface ForwardTarget {
   exporter: Exporter;
   /** Only spans for which this is true are forwarded (the exporter's `when`). */
   select?: (span: Span) => boolean;
+  /** The spans as this exporter sends them (its own redaction), made from a copy: the stored spans are left as they are. */
+  transform?: (spans: readonly Span[]) => Span[];
 }
 
 export class Forwarder {
@@ -40,8 +43,8 @@ export class Forwarder {
     let all: Uint8Array | undefined = this.options.verbatim ? wire : undefined;
     await Promise.all(
       this.spanTargets.map((t) => {
-        if (!t.select) return t.exporter.enqueue('traces', (all ??= encodeTraces(spans)), spans.length);
-        const select = t.select;
+        if (!t.select && !t.transform) return t.exporter.enqueue('traces', (all ??= encodeTraces(spans)), spans.length);
+        const select = t.select ?? (() => true);
         const chosen = spans.filter((s) => {
           try {
             return select(s);
@@ -49,8 +52,10 @@ export class Forwarder {
             return false;
           }
         });
+        if (chosen.length === 0) return undefined;
+        if (t.transform) return t.exporter.enqueue('traces', encodeTraces(t.transform(chosen)), chosen.length);
         if (chosen.length === spans.length) return t.exporter.enqueue('traces', (all ??= encodeTraces(spans)), spans.length);
-        return chosen.length ? t.exporter.enqueue('traces', encodeTraces(chosen), chosen.length) : undefined;
+        return t.exporter.enqueue('traces', encodeTraces(chosen), chosen.length);
       }),
     );
   }
