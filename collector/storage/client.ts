@@ -120,7 +120,7 @@ export function engineMemory(e: NonNullable<ClickHouseConfig['embedded']>, memor
 }
 
 const ENGINE_SHARE = 0.5;
-const DEFAULT_ENGINE_MEMORY = 1024 * MiB;
+const DEFAULT_ENGINE_MEMORY = 2048 * MiB;
 
 /** The client over a given connection (the embedded engine, or a wrapper around it). */
 export function clientOn(connection: ClientConnection): ClickHouseClient {
