@@ -7,10 +7,11 @@
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
 import type { TlsMetrics } from './metrics.js';
+import { SummedLog, type Summed } from '../summed-log.js';
 
 export const HANDSHAKE_LOG_INTERVAL_MS = 10_000;
 
-interface Pending {
+interface Pending extends Summed {
   count: number;
   message: string;
   client: string;
@@ -26,8 +27,7 @@ export function handshakeReason(err: NodeJS.ErrnoException & { reason?: string }
 }
 
 export class HandshakeLog {
-  private readonly pending = new Map<string, Pending>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly summed: SummedLog<Pending>;
 
   constructor(
     /** The listener's config key (`receivers.otlp.http.tls`), for the log. */
@@ -36,47 +36,33 @@ export class HandshakeLog {
     private readonly log: Logger | undefined,
     private readonly metrics: TlsMetrics | undefined,
     private readonly intervalMs = HANDSHAKE_LOG_INTERVAL_MS,
-  ) {}
+  ) {
+    this.summed = new SummedLog<Pending>({
+      write: (reason, p) => this.write(reason, p),
+      add: (sum, e) => {
+        sum.count++;
+        sum.message = e.message;
+        sum.client = e.client;
+      },
+      restart: (last) => ({ ...last, count: 0 }),
+      intervalMs,
+    });
+  }
 
   failed(err: Error, socket: TLSSocket | undefined): void {
     const reason = handshakeReason(err as NodeJS.ErrnoException);
     this.metrics?.handshakeFailures.inc({ listener: this.listener, reason });
     // A client that closes before finishing (a port scan, a health check by TCP) is counted only.
     if (!this.log || reason === 'client_closed') return;
-    const client = socket?.remoteAddress ?? 'unknown';
-    const message = err.message.slice(0, 300);
-    const p = this.pending.get(reason);
-    if (p) {
-      p.count++;
-      p.message = message;
-      p.client = client;
-      return;
-    }
-    this.write(reason, { count: 1, message, client });
-    this.pending.set(reason, { count: 0, message, client });
-    this.timer ??= setInterval(() => this.flush(), this.intervalMs).unref();
+    this.summed.note(reason, { count: 1, message: err.message.slice(0, 300), client: socket?.remoteAddress ?? 'unknown' });
   }
 
   flush(): void {
-    for (const [reason, p] of this.pending) {
-      if (p.count === 0) this.pending.delete(reason);
-      else {
-        this.write(reason, p);
-        p.count = 0;
-      }
-    }
-    if (this.pending.size === 0) this.stop();
+    this.summed.flush();
   }
 
   close(): void {
-    this.flush();
-    this.pending.clear();
-    this.stop();
-  }
-
-  private stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.summed.close();
   }
 
   private write(reason: string, p: Pending): void {

@@ -6,10 +6,11 @@
  */
 import type { Logger } from '../../log.js';
 import type { Transport } from '../../consumer.js';
+import { SummedLog, type Summed } from '../../summed-log.js';
 
 export const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
-interface Pending {
+interface Pending extends Summed {
   /** Requests (or connections, for the connection reasons). */
   count: number;
   /** Spans of those requests, where they were known (decoded) when the request was refused. */
@@ -19,53 +20,38 @@ interface Pending {
 }
 
 export class RefusalLog {
-  private readonly pending = new Map<string, Pending>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly summed: SummedLog<Pending>;
 
   constructor(
     private readonly transport: Transport,
     private readonly log: Logger | undefined,
     private readonly intervalMs = REFUSAL_LOG_INTERVAL_MS,
-  ) {}
+  ) {
+    this.summed = new SummedLog<Pending>({
+      write: (reason, p) => this.write(reason, p),
+      add: (sum, e) => {
+        sum.count++;
+        sum.spans += e.spans;
+        sum.message = e.message;
+      },
+      restart: (last) => ({ ...last, count: 0, spans: 0 }),
+      intervalMs,
+    });
+  }
 
   /** One request (or connection) refused, or failed in storage (level `error`), for `reason`, with its spans when known. */
   note(reason: string, message: string, spans = 0, level: 'warn' | 'error' = 'warn'): void {
-    if (!this.log) return;
-    const p = this.pending.get(reason);
-    if (p) {
-      p.count++;
-      p.spans += spans;
-      p.message = message;
-      return;
-    }
-    // Quiet so far for this reason: say so now, and sum what follows until the next flush.
-    this.write(reason, { count: 1, spans, message, level });
-    this.pending.set(reason, { count: 0, spans: 0, message, level });
-    this.timer ??= setInterval(() => this.flush(), this.intervalMs).unref();
+    if (this.log) this.summed.note(reason, { count: 1, spans, message, level });
   }
 
   /** Logs what was summed since the last flush; a reason with nothing new is forgotten, so its next refusal is logged at once. */
   flush(): void {
-    for (const [reason, p] of this.pending) {
-      if (p.count === 0) this.pending.delete(reason);
-      else {
-        this.write(reason, p);
-        p.count = 0;
-        p.spans = 0;
-      }
-    }
-    if (this.pending.size === 0 && this.timer) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-    }
+    this.summed.flush();
   }
 
   /** Logs what is pending and stops the timer. */
   close(): void {
-    this.flush();
-    this.pending.clear();
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.summed.close();
   }
 
   private write(reason: string, p: Pending): void {
