@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { grpcExport } from '../support/grpc.js';
 import { setupProcess, startProcess, type Proc, type ProcessSetup } from '../support/process.js';
-import { manyKeysRequest, postRaw, watchHealthz } from './receiver-support.js';
+import { boundUnderLoad, healthzBaseline, manyKeysRequest, postRaw, watchHealthz } from './receiver-support.js';
 
 const KEYS = 2_400_000;
 /** What "answers throughout" means (the issue's bound); measured 40-95 ms on 2 shared cores (before: unanswered for seconds). */
@@ -37,6 +37,7 @@ describe('a request with 2.4 million attribute keys', () => {
     const traceId = randomBytes(16);
     const body = manyKeysRequest(KEYS, 24_000, traceId);
     expect(body.length).toBeLessThan(20 * 1024 * 1024);
+    const baseline = await healthzBaseline(setup.uiUrl);
     const watch = watchHealthz(setup.uiUrl);
     await new Promise((r) => setTimeout(r, 100));
     const t0 = performance.now();
@@ -45,12 +46,12 @@ describe('a request with 2.4 million attribute keys', () => {
     await new Promise((r) => setTimeout(r, 100));
     const latencies = await watch.stop();
     const worst = Math.max(...latencies);
-    console.log(`spread: ${(body.length / 1048576).toFixed(1)} MiB answered in ${took.toFixed(0)} ms; /healthz worst ${worst.toFixed(0)} ms of ${latencies.length}`);
+    console.log(`spread: ${(body.length / 1048576).toFixed(1)} MiB answered in ${took.toFixed(0)} ms; /healthz worst ${worst.toFixed(0)} ms of ${latencies.length} (${baseline.toFixed(0)} ms before it)`);
     // Its 2.4 million attributes are all stored: the engine's insert of them shares the two
     // cores with the event loop (and with the other test file running beside this one).
     // Alone, the worst answer measured 93 ms; beside another test file, up to 470 ms;
     // before the rows were built in slices, 1.2-3.3 s.
-    expect(worst).toBeLessThan(SHARED_CORES_BOUND_MS);
+    expect(worst).toBeLessThan(boundUnderLoad(SHARED_CORES_BOUND_MS, baseline));
   }, 180_000);
 
   for (const transport of ['http', 'grpc'] as const) {
@@ -58,6 +59,7 @@ describe('a request with 2.4 million attribute keys', () => {
       const traceId = randomBytes(16);
       const body = manyKeysRequest(KEYS, 1, traceId);
       expect(body.length).toBeLessThan(20 * 1024 * 1024);
+      const baseline = await healthzBaseline(setup.uiUrl);
       const watch = watchHealthz(setup.uiUrl);
       await new Promise((r) => setTimeout(r, 100));
       const t0 = performance.now();
@@ -68,7 +70,7 @@ describe('a request with 2.4 million attribute keys', () => {
       const latencies = await watch.stop();
       const worst = Math.max(...latencies);
       console.log(`${transport}: ${(body.length / 1048576).toFixed(1)} MiB answered in ${took.toFixed(0)} ms; /healthz worst ${worst.toFixed(0)} ms of ${latencies.length}`);
-      expect(worst).toBeLessThan(HEALTHZ_BOUND_MS);
+      expect(worst).toBeLessThan(boundUnderLoad(HEALTHZ_BOUND_MS, baseline));
 
       const res = await fetch(`${setup.uiUrl}/api/v1/traces/${traceId.toString('hex')}`, { headers: { authorization: `Bearer ${setup.adminToken}` } });
       const trace = (await res.json()) as { spans: { attributes: Record<string, string> }[] };

@@ -131,3 +131,19 @@ export function watchHealthz(uiUrl: string): { stop: () => Promise<number[]> } {
     },
   };
 }
+
+/**
+ * The worst /healthz answer over `ms` with nothing else sent to spansift: what the machine's
+ * load alone costs right now (CI runs other test files on the same two cores). A bound for
+ * "answers throughout" is then the larger of its own figure and a few times this, so a stall
+ * of seconds still fails it while a busy machine does not.
+ */
+export async function healthzBaseline(uiUrl: string, ms = 1000): Promise<number> {
+  const watch = watchHealthz(uiUrl);
+  await new Promise((r) => setTimeout(r, ms));
+  return Math.max(...(await watch.stop()));
+}
+
+export function boundUnderLoad(bound: number, baseline: number): number {
+  return Math.max(bound, 4 * baseline);
+}

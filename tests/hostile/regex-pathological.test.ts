@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSpansift, type Running } from '../support/spansift.js';
 import { ApiClient } from '../support/labeling.js';
 import { hex, jsonRequest, post } from '../support/otlp.js';
+import { boundUnderLoad } from './receiver-support.js';
 
 let sift: Running;
 let admin: ApiClient;
@@ -57,6 +58,14 @@ function probeHealth(): { stop: () => Promise<number> } {
 
 describe('pathological patterns', () => {
   it('route hostile spans at once while /healthz keeps answering', async () => {
+    // What the machine's load alone costs right now (other test files share the cores): the
+    // bounds are the larger of their own figure and a few times this; V8's backtracking took ~20 s.
+    const quiet = monitorEventLoopDelay({ resolution: 10 });
+    quiet.enable();
+    const quietHealth = probeHealth();
+    await new Promise((r) => setTimeout(r, 1000));
+    const baselineHealth = await quietHealth.stop();
+    quiet.disable();
     const stall = monitorEventLoopDelay({ resolution: 10 });
     stall.enable();
     const health = probeHealth();
@@ -75,9 +84,9 @@ describe('pathological patterns', () => {
     stall.disable();
 
     expect(res.status).toBe(200);
-    expect(took).toBeLessThan(1000);
-    expect(slowestHealth).toBeLessThan(200);
-    expect(stall.max / 1e6).toBeLessThan(200);
+    expect(took).toBeLessThan(boundUnderLoad(1000, baselineHealth));
+    expect(slowestHealth).toBeLessThan(boundUnderLoad(200, baselineHealth));
+    expect(stall.max / 1e6).toBeLessThan(boundUnderLoad(200, quiet.max / 1e6));
   });
 
   it('only the span that matches became an item', async () => {
