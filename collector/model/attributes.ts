@@ -132,3 +132,9 @@ export function attrsToStrings(attrs: Attributes): Record<string, string> {
   }
   return out;
 }
+
+/** A resource's `service.name` as the ServiceName column holds it: its string form ('' when absent), as the contrib exporter writes it. */
+export function serviceNameOf(attrs: Attributes): string {
+  const name = attrs['service.name'];
+  return typeof name === 'string' ? name : name === undefined ? '' : attrToString(name);
+}

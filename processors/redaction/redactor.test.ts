@@ -39,6 +39,16 @@ describe('redaction by key', () => {
     expect(out).toEqual({ request: { headers: { authorization: '****', accept: '*/*' } } });
   });
 
+  it('decides a nested key by its own name whatever path it was first seen at', () => {
+    const r = redactor({ delete_keys: ['c'] });
+    const first: Attributes = { a: { 'b.c': 'kept' } };
+    r.attributes(first);
+    expect(first).toEqual({ a: { 'b.c': 'kept' } });
+    const second: Attributes = { a: { b: { c: 'secret', d: 'kept' } } };
+    r.attributes(second);
+    expect(second).toEqual({ a: { b: { d: 'kept' } } });
+  });
+
   it('uses the configured mask', () => {
     expect(redacted({ mask_keys: ['k'], mask: '[redacted]' }, { k: 'v' })).toEqual({ k: '[redacted]' });
   });
@@ -127,6 +137,13 @@ describe('spans', () => {
     redactor({ mask_keys: ['service.name'], summary: 'info' }).spans([a, b]);
     expect(a.resource.attributes).toEqual({ 'service.name': '****', 'host.owner': 'ops@example.com', 'redaction.masked.count': 1 });
     expect(a.resource.serviceName).toBe('****');
+  });
+
+  it('keeps a non-string service.name in the string form storage writes', () => {
+    const a = span();
+    a.resource.attributes['service.name'] = 42;
+    redactor({ mask_values: ['email'] }).spans([a]);
+    expect(a.resource.serviceName).toBe('42');
   });
 
   it('counts what it deletes and masks', () => {

@@ -8,6 +8,7 @@ import { redactionIsEmpty, type RedactionConfig } from '../../config/redaction.j
 import { keyMatcher, type KeyMatcher } from './globs.js';
 import { textMasker, type TextMasker } from './values.js';
 import { Summary, SUMMARY_KEYS } from './summary.js';
+import { serviceNameOf } from '../../collector/model/attributes.js';
 
 /** What happens to an attribute, decided by its key alone. */
 const enum Action {
@@ -74,8 +75,7 @@ export class Redactor {
       if (!done.has(resource)) {
         done.add(resource);
         this.attributes(resource.attributes);
-        const name = resource.attributes['service.name'];
-        resource.serviceName = typeof name === 'string' ? name : '';
+        resource.serviceName = serviceNameOf(resource.attributes);
       }
       if (!done.has(scope)) {
         done.add(scope);
@@ -96,7 +96,9 @@ export class Redactor {
 
   private decide(key: string, path: string, top: boolean): Action {
     const cache = top ? this.topCache : this.nestedCache;
-    let action = cache.get(path);
+    // A nested key is decided by its own name and its dotted path: both make the cache key.
+    const id = top || key === path ? path : `${key}\0${path}`;
+    let action = cache.get(id);
     if (action !== undefined) return action;
     const any = (m: KeyMatcher) => m(key) || (!top && m(path));
     if (any(this.ignored)) action = Action.Ignore;
@@ -106,7 +108,7 @@ export class Redactor {
     else if (any(this.masked)) action = Action.Mask;
     else action = Action.Scan;
     if (cache.size >= MAX_CACHED_KEYS) cache.clear();
-    cache.set(path, action);
+    cache.set(id, action);
     return action;
   }
 

@@ -5,7 +5,7 @@
  */
 import type { AttrValue, Attributes, DecodedExport, Resource, Scope, Span } from '../../model/span.js';
 import type { Dropped } from './limits.js';
-import { attrToString } from '../../model/attributes.js';
+import { serviceNameOf } from '../../model/attributes.js';
 
 /** A decoded export and what the span limits took out of it (for the receivers' metrics). */
 export interface DecodedRequest extends DecodedExport {
@@ -63,8 +63,7 @@ export function addDropped(target: DroppedCounts, n: number, key: keyof DroppedC
  * clickhouseexporter takes it (AsString: `42`, `true`, a list as JSON).
  */
 export function finishResource(resource: Resource): void {
-  const name = resource.attributes['service.name'];
-  resource.serviceName = typeof name === 'string' ? name : name === undefined ? '' : attrToString(name);
+  resource.serviceName = serviceNameOf(resource.attributes);
 }
 
 /**
