@@ -42,7 +42,7 @@ nanoseconds since the epoch.
 Signals (start): SIGTERM and SIGINT drain: for limits.shutdown_grace new exports are
 answered 503 + Retry-After (gRPC UNAVAILABLE) while those in flight are stored and
 answered; then pending inserts flush and spansift exits. SIGHUP (or saving the config
-file) reloads queues, rules, users, labeling and evaluations; a file that does not
+file) reloads queues, rules, users, labeling, evaluations and processors; a file that does not
 validate is reported and the running config stays.`;
 
 async function main(argv: string[]): Promise<number> {

@@ -1,6 +1,7 @@
 /**
- * Hot reload of queues and rules: on SIGHUP and when the config file changes. A file
- * that does not validate is reported and the running config stays.
+ * Hot reload of queues, rules, users, labeling, evaluations and processors: on SIGHUP and
+ * when the config file changes. A file that does not validate is reported and the running
+ * config stays.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';

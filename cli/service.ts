@@ -55,11 +55,11 @@ import { ActionCounters } from '../labeling/actions/metrics.js';
 import { compileWhen } from '../labeling/actions/when.js';
 import type { Forwarder } from '../collector/exporters/forwarder.js';
 import { openForwarder } from './exporters.js';
+import { Redactor, newRedactionCounters } from '../processors/redaction/redactor.js';
+import { registerRedactionMetrics } from '../processors/redaction/metrics.js';
 
 /** How long a stop inserts what the local log holds before it closes (the rest waits for the next start). */
 const LOG_DRAIN_AT_STOP_MS = 10_000;
-import { Redactor, newRedactionCounters } from '../processors/redaction/redactor.js';
-import { registerRedactionMetrics } from '../processors/redaction/metrics.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -396,7 +396,7 @@ export class Service {
     // Nothing new is admitted: without the log, pending rows go out now rather than after
     // max_delay, so the requests in flight can be answered and the receivers can stop.
     // (With it, the requests in flight wait only for its commit.)
-    const flushing = this.logIngest ? Promise.resolve() : Promise.all([this.traces?.batcher.flush(), this.queues?.flush()]);
+    const flushing = this.config.storage.log.enabled ? Promise.resolve() : Promise.all([this.traces?.batcher.flush(), this.queues?.flush()]);
     // The drain: for limits.shutdown_grace the OTLP ports stay open and answer new exports
     // 503 + Retry-After (gRPC UNAVAILABLE), rather than refusing connections that clients
     // may not retry, while the requests in flight finish (collector/receivers/otlp/drain.ts).

@@ -6,6 +6,8 @@ import { Registry } from 'prom-client';
 import { exporterSchema } from '../../config/exporters.js';
 import { createLogger } from '../log.js';
 import { Exporter } from './exporter.js';
+import { Forwarder } from './forwarder.js';
+import { decodeProtobuf } from '../receivers/otlp/decode.js';
 import { registerExporterMetrics } from './metrics.js';
 import { OtlpSink } from '../../tests/support/otlp-sink.js';
 import { protobufRequest } from '../../tests/support/otlp.js';
@@ -123,5 +125,20 @@ describe('Exporter', () => {
     await until('every span', async () => s.spans().length === 6);
     expect(s.received.length).toBeGreaterThanOrEqual(3);
     for (const r of s.received) expect(r.body.length).toBeLessThanOrEqual(64 * 1024);
+  });
+});
+
+describe('Forwarder', () => {
+  it("never fails the export: a copy that cannot be made is counted as that exporter's loss", async () => {
+    const s = await sink();
+    const { ex, value } = await exporter(s.httpUrl);
+    const spans = decodeProtobuf(request(4, 'copy')).spans;
+    const cannotCopy = () => {
+      throw new Error('cannot copy');
+    };
+    const forwarder = new Forwarder([{ exporter: ex, transform: cannotCopy }]);
+    await expect(forwarder.spans(spans)).resolves.toBeUndefined();
+    expect(await value('spansift_exporter_enqueue_failed_spans_total')).toBe(4);
+    expect(ex.queueSize).toBe(0);
   });
 });

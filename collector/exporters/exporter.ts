@@ -102,8 +102,15 @@ export class Exporter {
    */
   async enqueue(signal: Signal, payload: Uint8Array, items: number): Promise<boolean> {
     if (items === 0) return true;
+    let parts: ReturnType<Exporter['split']>;
+    try {
+      parts = this.split(signal, payload, items);
+    } catch (e) {
+      this.dropped(signal, items, e);
+      return false;
+    }
     let ok = true;
-    for (const part of this.split(signal, payload, items)) {
+    for (const part of parts) {
       let queued = false;
       try {
         queued = await this.queue.put(signal, part.payload, part.items);
@@ -115,12 +122,18 @@ export class Exporter {
         this.troubleOnce({ err: e }, 'the sending queue cannot be written; data for this exporter is dropped until it can');
       }
       if (!queued) {
-        if (!this.enqueueTrouble) this.troubleOnce({ size: this.queue.size, capacity: this.queue.capacity }, 'the sending queue is full; new data for this exporter is dropped until it drains');
+        this.troubleOnce({ size: this.queue.size, capacity: this.queue.capacity }, 'the sending queue is full; new data for this exporter is dropped until it drains');
         this.o.metrics.enqueueFailed[signal].inc({ exporter: this.o.id }, part.items);
         ok = false;
       }
     }
     return ok;
+  }
+
+  /** Items that could not even be made into a request for this exporter: counted as not queued, and logged once. */
+  dropped(signal: Signal, items: number, err: unknown): void {
+    this.troubleOnce({ err }, 'data for this exporter could not be prepared and is dropped');
+    this.o.metrics.enqueueFailed[signal].inc({ exporter: this.o.id }, items);
   }
 
   /** Stops sending: what is being sent goes back to the queue on disk for the next run. */

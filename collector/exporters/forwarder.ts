@@ -42,20 +42,26 @@ export class Forwarder {
     if (this.spanTargets.length === 0 || spans.length === 0) return;
     let all: Uint8Array | undefined = this.options.verbatim ? wire : undefined;
     await Promise.all(
-      this.spanTargets.map((t) => {
-        if (!t.select && !t.transform) return t.exporter.enqueue('traces', (all ??= encodeTraces(spans)), spans.length);
-        const select = t.select ?? (() => true);
-        const chosen = spans.filter((s) => {
-          try {
-            return select(s);
-          } catch {
-            return false;
-          }
-        });
-        if (chosen.length === 0) return undefined;
-        if (t.transform) return t.exporter.enqueue('traces', encodeTraces(t.transform(chosen)), chosen.length);
-        if (chosen.length === spans.length) return t.exporter.enqueue('traces', (all ??= encodeTraces(spans)), spans.length);
-        return t.exporter.enqueue('traces', encodeTraces(chosen), chosen.length);
+      this.spanTargets.map(async (t) => {
+        try {
+          if (!t.select && !t.transform) return await t.exporter.enqueue('traces', (all ??= encodeTraces(spans)), spans.length);
+          const select = t.select ?? (() => true);
+          const chosen = spans.filter((s) => {
+            try {
+              return select(s);
+            } catch {
+              return false;
+            }
+          });
+          if (chosen.length === 0) return undefined;
+          if (t.transform) return await t.exporter.enqueue('traces', encodeTraces(t.transform(chosen)), chosen.length);
+          if (chosen.length === spans.length) return await t.exporter.enqueue('traces', (all ??= encodeTraces(spans)), spans.length);
+          return await t.exporter.enqueue('traces', encodeTraces(chosen), chosen.length);
+        } catch (e) {
+          // The spans are stored already: a copy that cannot be made is this exporter's loss alone.
+          t.exporter.dropped('traces', spans.length, e);
+          return undefined;
+        }
       }),
     );
   }

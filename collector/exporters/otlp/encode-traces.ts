@@ -6,7 +6,8 @@
  *
  * Consecutive spans that share a resource and a scope object (as the decoders make them for
  * one ResourceSpans and ScopeSpans) go into one ResourceSpans / ScopeSpans. The span model
- * keeps no dropped counts and no scope schema URL, so those are not written.
+ * keeps no scope schema URL and no dropped counts of events and links, so those are not
+ * written; the dropped counts of spans, resources and scopes are.
  */
 import protobuf from 'protobufjs';
 import type { AttrValue, Attributes, Resource, Scope, Span } from '../../model/span.js';
