@@ -108,6 +108,8 @@ const embedded = z.strictObject({
   max_memory: size().optional(),
   /** More server settings of the engine (`mark_cache_size: 64MiB`), over spansift's; see README "Storage". */
   settings: z.record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, 'setting names: lower-case letters, digits, _ and .'), z.union([z.string(), z.number()])).default({}),
+  /** MergeTree settings of the embedded engine (`merge_selector_base: 5` restores ClickHouse's own); see README "Storage". */
+  merge_tree: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'setting names: lower-case letters, digits and _'), z.union([z.string(), z.number()])).default({}),
 });
 
 const clickhouse = z

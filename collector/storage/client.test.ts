@@ -46,4 +46,25 @@ describe('embedded engine settings', () => {
       mark_cache_size: String(64 * MiB),
     });
   });
+
+  it('merges small parts less eagerly, as embedded.merge_tree says', async () => {
+    const mergeTree = async (merge_tree: Record<string, string | number>) => {
+      await serverSettings({ settings: {}, merge_tree }, 0);
+      const rs = await opened!.target.client.query({
+        query: `SELECT name, value FROM system.merge_tree_settings WHERE name IN ('merge_selector_base', 'min_parts_to_merge_at_once')`,
+        format: 'JSONEachRow',
+      });
+      return Object.fromEntries((await rs.json<{ name: string; value: string }>()).map((r) => [r.name, r.value]));
+    };
+    expect(await mergeTree({})).toEqual({ merge_selector_base: '20', min_parts_to_merge_at_once: '8' });
+    await opened!.target.client.close();
+    opened!.target.close?.();
+    opened = undefined;
+    expect(await mergeTree({ merge_selector_base: 5, min_parts_to_merge_at_once: 0 })).toEqual({ merge_selector_base: '5', min_parts_to_merge_at_once: '0' });
+  });
+
+  it('names a MergeTree setting the engine does not know', async () => {
+    await serverSettings({ settings: {}, merge_tree: { merge_selectr_base: 20 } }, 0);
+    await expect(opened!.target.client.command({ query: 'CREATE TABLE t (a UInt8) ENGINE = MergeTree ORDER BY a' })).rejects.toThrow(/Unknown setting 'merge_selectr_base'/);
+  });
 });
