@@ -33,7 +33,7 @@ async function serverSettings(embedded: ClickHouseConfig['embedded'], memoryLimi
 
 describe('embedded engine settings', () => {
   it('gives the engine half of limits.memory_limit and small caches', async () => {
-    expect(await serverSettings({ settings: {} }, 600 * MiB)).toEqual({
+    expect(await serverSettings({ settings: {}, merge_tree: {} }, 600 * MiB)).toEqual({
       max_server_memory_usage: String(300 * MiB),
       mark_cache_size: String(32 * MiB),
       uncompressed_cache_size: '0',
@@ -41,7 +41,7 @@ describe('embedded engine settings', () => {
   });
 
   it('takes embedded.max_memory and embedded.settings over its own', async () => {
-    expect(await serverSettings({ max_memory: 200 * MiB, settings: { mark_cache_size: 64 * MiB } }, 600 * MiB)).toMatchObject({
+    expect(await serverSettings({ max_memory: 200 * MiB, settings: { mark_cache_size: 64 * MiB }, merge_tree: {} }, 600 * MiB)).toMatchObject({
       max_server_memory_usage: String(200 * MiB),
       mark_cache_size: String(64 * MiB),
     });
