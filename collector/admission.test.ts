@@ -38,6 +38,18 @@ describe('Admission', () => {
     expect(overloaded(() => a.takeBytes(10))).toBeUndefined();
   });
 
+  it('collects garbage when memory is over the limit, as the collector\'s memory_limiter does', async () => {
+    // An object nothing refers to any more, in the old generation: only a full collection frees it.
+    let garbage: object | undefined = { payload: new Array(100_000).fill('x') };
+    const ref = new WeakRef(garbage);
+    garbage = undefined;
+    await new Promise((r) => setImmediate(r));
+    const a = new Admission({ maxBytes: 1e9, maxSpans: 1e9, memoryLimit: 1, retryAfterMs: 1000 });
+    a.takeBytes(10);
+    expect(overloaded(() => a.takeBytes(10))?.message).toContain('memory_limit');
+    expect(ref.deref()).toBeUndefined();
+  });
+
   it('refuses new requests after close with SHUTTING_DOWN; those admitted finish reading', () => {
     const a = new Admission({ maxBytes: 100, maxSpans: 10, memoryLimit: 0, retryAfterMs: 1000 });
     a.admit(50);

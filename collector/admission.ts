@@ -4,6 +4,8 @@
  * fit is turned away at once with OVERLOADED and a retry delay, before it is read or
  * decoded where possible, so memory stays bounded however much load is offered.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { SpansiftError } from './errors.js';
 import type { Metrics } from './metrics.js';
 
@@ -22,6 +24,7 @@ export class Admission {
   private closed = false;
   private rssCheckedAt = 0;
   private rssOver = false;
+  private collectedAt = 0;
 
   constructor(private readonly o: AdmissionOptions) {}
 
@@ -93,6 +96,13 @@ export class Admission {
     if (now - this.rssCheckedAt >= 5) {
       this.rssCheckedAt = now;
       this.rssOver = process.memoryUsage.rss() > this.o.memoryLimit;
+      if (this.rssOver && now - this.collectedAt >= COLLECT_EVERY_MS) {
+        // V8 frees garbage when it decides to, and after a surge of large inserts its heap can
+        // hold far more garbage than live data, so refusing alone would wait on it for long.
+        // Like the collector's memory_limiter, collect now.
+        this.collectedAt = now;
+        collectGarbage();
+      }
     }
     return this.rssOver;
   }
@@ -100,4 +110,27 @@ export class Admission {
   private overloaded(why: string): SpansiftError {
     return new SpansiftError('OVERLOADED', `spansift is overloaded: ${why}; retry later`, { retryAfterMs: this.o.retryAfterMs });
   }
+}
+
+/** A full collection takes tens of milliseconds on a large heap: at most this often. */
+const COLLECT_EVERY_MS = 1000;
+
+let gc: (() => void) | null | undefined;
+
+/** Runs V8's garbage collector now (a full collection), when it can be reached. */
+export function collectGarbage(): boolean {
+  if (gc === undefined) {
+    try {
+      const exposed = (globalThis as { gc?: () => void }).gc;
+      if (typeof exposed === 'function') gc = exposed;
+      else {
+        setFlagsFromString('--expose-gc');
+        gc = runInNewContext('gc') as () => void;
+      }
+    } catch {
+      gc = null;
+    }
+  }
+  gc?.();
+  return gc !== null;
 }
