@@ -207,6 +207,7 @@ export class Service {
       memoryLimit: config.limits.memory_limit,
       retryAfterMs: config.limits.retry_after,
       metrics: this.metrics,
+      releaseMemory: this.storage.releaseMemory,
     });
     this.queues = new QueueStore(
       this.storage.client,

@@ -16,6 +16,8 @@ export interface AdmissionOptions {
   memoryLimit: number;
   retryAfterMs: number;
   metrics?: Metrics;
+  /** Over the memory limit: asks the embedded engine to return the memory its allocator keeps. */
+  releaseMemory?: () => Promise<void>;
 }
 
 export class Admission {
@@ -99,9 +101,13 @@ export class Admission {
       if (this.rssOver && now - this.collectedAt >= COLLECT_EVERY_MS) {
         // V8 frees garbage when it decides to, and after a surge of large inserts its heap can
         // hold far more garbage than live data, so refusing alone would wait on it for long.
-        // Like the collector's memory_limiter, collect now.
+        // Like the collector's memory_limiter, collect now; and the engine's allocator, which
+        // keeps freed pages for reuse, gives them back.
         this.collectedAt = now;
         collectGarbage();
+        this.o.releaseMemory?.().catch(() => {
+          /* the engine is busy or stopping: the next check tries again */
+        });
       }
     }
     return this.rssOver;
