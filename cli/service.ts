@@ -20,7 +20,7 @@ import { TraceStore } from '../collector/storage/traces.js';
 import { Admission } from '../collector/admission.js';
 import { Pipeline } from '../collector/pipeline.js';
 import { InsertWriter, LogWriter } from '../collector/storage/export-writers.js';
-import { LogIngest } from '../collector/storage/log/ingest.js';
+import { LogIngest, logBatchBytes } from '../collector/storage/log/ingest.js';
 import type { SerializedRows } from '../collector/storage/json-rows.js';
 import { TokenSet } from '../collector/auth.js';
 import { HttpReceiver } from '../collector/receivers/otlp/http.js';
@@ -190,7 +190,7 @@ export class Service {
     // without it, each export waits for its insert, so batches are short.
     const logCfg = config.storage.log;
     const ingestBatch = logCfg.enabled
-      ? { maxRows: logCfg.batch.max_rows, maxDelayMs: logCfg.batch.max_delay, maxDocumentChars: logCfg.batch.max_bytes, concurrency: ch.batch.concurrency }
+      ? { maxRows: logCfg.batch.max_rows, maxDelayMs: logCfg.batch.max_delay, maxDocumentChars: logBatchBytes(logCfg, config.limits.memory_limit), concurrency: ch.batch.concurrency }
       : { maxRows: ch.batch.max_rows, maxDelayMs: ch.batch.max_delay, concurrency: ch.batch.concurrency };
     this.traces = new TraceStore(this.storage.client, {
       database: schema.database,
@@ -286,6 +286,7 @@ export class Service {
     // Opened once the queues are loaded: items a crash left in the log reach their indexes as they are inserted.
     this.logIngest = await LogIngest.open({
       config: logCfg,
+      batchBytes: logBatchBytes(logCfg, config.limits.memory_limit),
       dataDir: config.data_dir,
       sinks,
       concurrency: ch.batch.concurrency,

@@ -142,8 +142,12 @@ const clickhouse = z
 const logBatch = z.strictObject({
   /** An insert from the log holds at most this many rows. */
   max_rows: z.number().int().positive().default(100_000),
-  /** An insert from the log holds at most this much serialized row text. */
-  max_bytes: size().default(16 * 1024 * 1024),
+  /**
+   * An insert from the log holds at most this much serialized row text. Default 16MiB; with
+   * limits.memory_limit set, 1/192 of it (1MiB to 16MiB): the engine needs many times a
+   * batch's text to insert it, and that memory is not turned away with new requests.
+   */
+  max_bytes: size().optional(),
   /**
    * Longest acknowledged rows wait in the log for more to share their insert. Each insert
    * costs the engine a part per table, skip indexes and merges later, whatever its size:

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { DurableLog, type LogOptions } from './log.js';
 import { segmentPath } from './segments.js';
 import type { RecordPart } from './record.js';
+import { logBatchBytes } from './ingest.js';
+import { configSchema } from '../../../config/schema.js';
 
 const options = (dir: string, o: Partial<LogOptions> = {}): LogOptions => ({ dir, maxBytes: 1 << 20, segmentBytes: 4096, memoryBytes: 1 << 20, retryAfterMs: 1000, ...o });
 const spans = (i: number, text = 'x'): RecordPart[] => [{ table: 'spans', rows: 1, json: JSON.stringify([i, text]) }];
@@ -114,5 +116,21 @@ describe('the local log', () => {
     const log = await DurableLog.open(options(dir));
     await log.close();
     await expect(log.append(spans(1))).rejects.toMatchObject({ code: 'SHUTTING_DOWN' });
+  });
+});
+
+describe('the size of an insert from the log', () => {
+  const MiB = 1024 * 1024;
+  const cfg = (max_bytes?: number) => configSchema.parse({ storage: { log: { batch: max_bytes === undefined ? {} : { max_bytes } } } }).storage.log;
+
+  it('is 16 MiB of row text by default, and follows limits.memory_limit when that is set', () => {
+    expect(logBatchBytes(cfg(), 0)).toBe(16 * MiB);
+    expect(logBatchBytes(cfg(), 768 * MiB)).toBe(4 * MiB);
+    expect(logBatchBytes(cfg(), 64 * MiB)).toBe(1 * MiB);
+    expect(logBatchBytes(cfg(), 8192 * MiB)).toBe(16 * MiB);
+  });
+
+  it('is storage.log.batch.max_bytes when the config sets it, whatever the memory limit', () => {
+    expect(logBatchBytes(cfg(32 * MiB), 768 * MiB)).toBe(32 * MiB);
   });
 });
