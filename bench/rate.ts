@@ -7,7 +7,7 @@
  */
 import { Agent, request } from 'node:http';
 import { encodeRequest, type Shape } from './spans.js';
-import { anonBytes, cpuSeconds, peakRssBytes, rssBytes, sampleAnon } from './proc.js';
+import { anonBytes, cpuSeconds, peakRssBytes, rssBytes, sampleAnon, threadCpuSeconds } from './proc.js';
 import { metric, startSpansift } from './ingest.js';
 
 export interface RateResult {
@@ -19,6 +19,8 @@ export interface RateResult {
   cpuPercent: number;
   /** CPU microseconds per span acknowledged in the window. */
   cpuPerSpanUs: number;
+  /** Of cpuPercent, the engine's merge threads (MergeMutate). */
+  mergePercent: number;
   insertsPerSecond: number;
   logCommitsPerSecond: number;
   peakRssBytes: number;
@@ -97,10 +99,11 @@ export async function runRate(shape: Shape, rate: number, o: RateOptions = {}): 
   let refused = 0;
   let sent = 0;
   const inflight = new Set<Promise<void>>();
-  let marks: { cpu: number; inserts: number; commits: number } | undefined;
+  let marks: { cpu: number; merges: number; inserts: number; commits: number } | undefined;
+  const merges = () => threadCpuSeconds(pid).get('MergeMutate') ?? 0;
   const marking = (async () => {
     await sleep(windowStart - performance.now());
-    marks = { cpu: cpuSeconds(pid), inserts: await inserts(uiPort), commits: await metric(uiPort, 'spansift_log_commit_duration_seconds_count') };
+    marks = { cpu: cpuSeconds(pid), merges: merges(), inserts: await inserts(uiPort), commits: await metric(uiPort, 'spansift_log_commit_duration_seconds_count') };
   })();
   while (performance.now() < end) {
     const now = performance.now();
@@ -124,6 +127,7 @@ export async function runRate(shape: Shape, rate: number, o: RateOptions = {}): 
   }
   await marking;
   const cpu = cpuSeconds(pid) - marks!.cpu;
+  const mergeCpu = merges() - marks!.merges;
   const ins = (await inserts(uiPort)) - marks!.inserts;
   const commits = (await metric(uiPort, 'spansift_log_commit_duration_seconds_count')) - marks!.commits;
   await Promise.all(inflight);
@@ -133,6 +137,7 @@ export async function runRate(shape: Shape, rate: number, o: RateOptions = {}): 
     achieved: acked / window,
     cpuPercent: (cpu / window) * 100,
     cpuPerSpanUs: (cpu / Math.max(1, acked)) * 1e6,
+    mergePercent: (mergeCpu / window) * 100,
     insertsPerSecond: ins / window,
     logCommitsPerSecond: commits / window,
     peakRssBytes: peakRssBytes(pid),

@@ -128,7 +128,8 @@ if (!skip.has('ingest')) {
   say('');
   say('spansift: 32 keep-alive connections (many services exporting at once), 500 spans per request, default config; spans/s from the first request to the last span in ClickHouse (the local log drained).');
   say('Engine limit: the same rows inserted straight with `client.insert`, 2 inserts at once, the better of 5,000- and 20,000-row batches;');
-  say('in JSONEachRow (objects), and in JSONCompact (a document of arrays per insert, serialized by one call), the format spansift itself inserts in.');
+  say('in JSONEachRow (objects), and in JSONCompact (a document of arrays per insert, serialized by one call): spansift serializes rows as the same arrays and');
+  say('hands them to the engine as bytes (JSONCompactEachRow).');
   say('');
   say('| spans | engine limit, JSONEachRow (rows/s) | engine limit, JSONCompact (rows/s) | spansift (spans/s) | ratio to JSONEachRow | ratio to JSONCompact | spansift CPU s per 100k spans | spansift peak RSS (anonymous) | engine-limit peak RSS |');
   say('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
@@ -204,7 +205,7 @@ if (!skip.has('rates')) {
   say('');
   say(`A fresh spansift per row, fed open loop (each request leaves on schedule whatever the answers do) with 100-span OTLP/HTTP protobuf`);
   say(`requests; after ${warmupSeconds} s of warm-up, a ${windowSeconds} s window: the whole process's CPU (every thread, the engine's merges included)`);
-  say('as % of one core, CPU per span as a multiple of the saturated CPU per span of the same shape measured in this run (the ingest rows),');
+  say('as % of one core (in brackets the engine\'s merge threads), CPU per span as a multiple of the saturated CPU per span of the same shape measured in this run (the ingest rows),');
   say('inserts/s into ClickHouse (all tables, from `spansift_storage_insert_duration_seconds_count`), local-log commits/s, export latency');
   say('(request sent to answer), and peak RSS (VmHWM; in brackets the sampled peak of anonymous memory, without mapped files such as the');
   say('engine\'s code). Default config unless the row says otherwise.');
@@ -229,7 +230,18 @@ if (!skip.has('rates')) {
     { label: 'small, 2,000/s, ack after insert, a longer delay alone (batch.max_delay 500ms)', shape: 'small', rate: 2000, config: { storage: { log: { enabled: false }, clickhouse: { batch: { max_delay: '500ms' } } } } },
   );
   if (!quick) rows.push({ label: 'small, 10,000/s, ack after insert (batch.max_delay 20ms)', shape: 'small', rate: 10_000, config: noLog });
-  say('| row | spans/s acknowledged | CPU, % of one core | CPU per span (µs) | × saturated CPU per span | inserts/s | log commits/s | export p50 / p99 (ms) | refused | peak RSS (anonymous) |');
+  // spansift's MergeTree settings against ClickHouse's own, at the rate where merges weigh most.
+  rows.push({
+    label: "small, 2,000/s, ClickHouse's merge settings (`embedded.merge_tree: {merge_selector_base: 5, min_parts_to_merge_at_once: 0}`)",
+    shape: 'small',
+    rate: 2000,
+    config: { storage: { clickhouse: { embedded: { merge_tree: { merge_selector_base: 5, min_parts_to_merge_at_once: 0 } } } } },
+  });
+  // Beyond saturation, under a memory limit: peak RSS against the limit, and what was turned away.
+  for (const limit of ['768MiB', '512MiB']) {
+    rows.push({ label: `small, 60,000/s offered (beyond saturation), \`limits.memory_limit: ${limit}\``, shape: 'small', rate: 60_000, config: { limits: { memory_limit: limit } } });
+  }
+  say('| row | spans/s acknowledged | CPU, % of one core (of which merges) | CPU per span (µs) | × saturated CPU per span | inserts/s | log commits/s | export p50 / p99 (ms) | refused | peak RSS (anonymous) |');
   say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   let settled: RateResult | undefined;
   for (const row of rows) {
@@ -237,7 +249,7 @@ if (!skip.has('rates')) {
     if (row.settle) settled = r;
     const x = r.cpuPerSpanUs / 1e6 / saturatedCpu.get(row.shape)!;
     console.error(`  rate: ${row.label}: ${r.cpuPercent.toFixed(0)}% CPU, ${x.toFixed(2)}x, p99 ${r.p99Ms.toFixed(0)} ms`);
-    say(`| ${row.label} | ${r.achieved.toFixed(0)} | ${r.cpuPercent.toFixed(1)} | ${r.cpuPerSpanUs.toFixed(1)} | **${x.toFixed(2)}x** | ${r.insertsPerSecond.toFixed(2)} | ${r.logCommitsPerSecond.toFixed(1)} | ${r.p50Ms.toFixed(0)} / **${r.p99Ms.toFixed(0)}** | ${r.refused} | ${mib(r.peakRssBytes)} (${mib(r.peakAnonBytes)}) |`);
+    say(`| ${row.label} | ${r.achieved.toFixed(0)} | ${r.cpuPercent.toFixed(1)} (${r.mergePercent.toFixed(1)}) | ${r.cpuPerSpanUs.toFixed(1)} | **${x.toFixed(2)}x** | ${r.insertsPerSecond.toFixed(2)} | ${r.logCommitsPerSecond.toFixed(1)} | ${r.p50Ms.toFixed(0)} / **${r.p99Ms.toFixed(0)}** | ${r.refused} | ${mib(r.peakRssBytes)} (${mib(r.peakAnonBytes)}) |`);
   }
   say('');
   say(`Saturated CPU per span in this run (default config): small ${(saturatedCpu.get('small')! * 1e6).toFixed(1)} µs, LLM ${(saturatedCpu.get('llm')! * 1e6).toFixed(1)} µs; peak RSS at saturation: small ${mib(saturatedRss.get('small')!)}, LLM ${mib(saturatedRss.get('llm')!)}.`);
