@@ -66,6 +66,7 @@ export class DatasetStore {
   private readonly datasets: string;
   private readonly items: string;
   private readonly writer: RowWriter;
+  private readonly creating = new Map<string, Promise<Dataset>>();
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -120,6 +121,19 @@ export class DatasetStore {
 
   /** Creates a dataset; CONFLICT when it exists (unless `ifMissing`, which returns the one there is). */
   async create(name: string, description: string, ifMissing = false): Promise<Dataset> {
+    // One at a time per name: two completions that find a dataset missing at once must not
+    // both make it, each with its own generation (the items of one would not be seen).
+    const before = this.creating.get(name) ?? Promise.resolve();
+    const run = before.catch(() => undefined).then(() => this.createNow(name, description, ifMissing));
+    this.creating.set(name, run);
+    try {
+      return await run;
+    } finally {
+      if (this.creating.get(name) === run) this.creating.delete(name);
+    }
+  }
+
+  private async createNow(name: string, description: string, ifMissing: boolean): Promise<Dataset> {
     const there = await this.get(name);
     if (there) {
       if (ifMissing) return there;
