@@ -189,8 +189,9 @@ export class Service {
     // With the local log, spans and their items are inserted from it in large batches;
     // without it, each export waits for its insert, so batches are short.
     const logCfg = config.storage.log;
+    const logBatch = logBatchBytes(logCfg, config.limits.memory_limit);
     const ingestBatch = logCfg.enabled
-      ? { maxRows: logCfg.batch.max_rows, maxDelayMs: logCfg.batch.max_delay, maxDocumentChars: logBatchBytes(logCfg, config.limits.memory_limit), concurrency: ch.batch.concurrency }
+      ? { maxRows: logCfg.batch.max_rows, maxDelayMs: logCfg.batch.max_delay, maxDocumentChars: logBatch, concurrency: ch.batch.concurrency }
       : { maxRows: ch.batch.max_rows, maxDelayMs: ch.batch.max_delay, concurrency: ch.batch.concurrency };
     this.traces = new TraceStore(this.storage.client, {
       database: schema.database,
@@ -286,7 +287,7 @@ export class Service {
     // Opened once the queues are loaded: items a crash left in the log reach their indexes as they are inserted.
     this.logIngest = await LogIngest.open({
       config: logCfg,
-      batchBytes: logBatchBytes(logCfg, config.limits.memory_limit),
+      batchBytes: logBatch,
       dataDir: config.data_dir,
       sinks,
       concurrency: ch.batch.concurrency,

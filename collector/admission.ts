@@ -124,7 +124,7 @@ const COLLECT_EVERY_MS = 1000;
 let gc: (() => void) | null | undefined;
 
 /** Runs V8's garbage collector now (a full collection), when it can be reached. */
-export function collectGarbage(): boolean {
+function collectGarbage(): void {
   if (gc === undefined) {
     try {
       const exposed = (globalThis as { gc?: () => void }).gc;
@@ -138,5 +138,4 @@ export function collectGarbage(): boolean {
     }
   }
   gc?.();
-  return gc !== null;
 }

@@ -33,7 +33,7 @@ const MEMORY_BYTES = 64 * 1024 * 1024;
 /**
  * Serialized row text per insert from the log: `batch.max_bytes`, or by limits.memory_limit.
  * At saturation a 16 MiB batch took the process to 953 MiB under a 768 MiB limit; 4 MiB
- * batches held it at 770 MiB with every span taken (bench/RESULTS.md).
+ * batches held it at 683 to 775 MiB with every span taken (bench/RESULTS.md).
  */
 export function logBatchBytes(config: LogConfig, memoryLimit: number): number {
   if (config.batch.max_bytes !== undefined) return config.batch.max_bytes;
