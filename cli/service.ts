@@ -18,6 +18,7 @@ import { migrate } from '../collector/storage/migrations.js';
 import { MIGRATIONS } from './migrations.js';
 import { TraceStore } from '../collector/storage/traces.js';
 import { Admission } from '../collector/admission.js';
+import { IdleRelease } from '../collector/storage/idle-release.js';
 import { Pipeline } from '../collector/pipeline.js';
 import { InsertWriter, LogWriter } from '../collector/storage/export-writers.js';
 import { LogIngest, logBatchBytes } from '../collector/storage/log/ingest.js';
@@ -79,6 +80,7 @@ export class Service {
   storage: StorageTarget | undefined;
   traces: TraceStore | undefined;
   admission: Admission | undefined;
+  private idleRelease: IdleRelease | undefined;
   logIngest: LogIngest | undefined;
   adminToken: string | undefined;
   /** The exporters, when the config has any. */
@@ -210,6 +212,20 @@ export class Service {
       metrics: this.metrics,
       releaseMemory: this.storage.releaseMemory,
     });
+    const release = this.storage.releaseMemory;
+    const admission = this.admission;
+    if (release && this.storage.idleReleaseMs) {
+      this.idleRelease = new IdleRelease({
+        afterMs: this.storage.idleReleaseMs,
+        activity: () => admission.admitted,
+        release: async () => {
+          const before = process.memoryUsage.rss();
+          await release();
+          log.debug({ rss_before: before, rss_after: process.memoryUsage.rss() }, 'idle: memory the engine does not use given back');
+        },
+        onError: (e) => log.warn({ err: e }, 'giving back idle memory failed; the next quiet stretch tries again'),
+      });
+    }
     this.queues = new QueueStore(
       this.storage.client,
       schema.database,
@@ -389,11 +405,14 @@ export class Service {
     }
     const tlsOn = { otlp_http: !!tls.http, otlp_grpc: !!tls.grpc, ui: !!tls.ui };
     log.info({ otlp_http: this.endpoints.http, otlp_grpc_port: this.endpoints.grpcPort, ui: this.endpoints.ui, tls: tlsOn }, 'spansift started');
+    // What starting touched and will not use again goes back now; then after each quiet stretch.
+    void this.idleRelease?.start();
     return this.endpoints;
   }
 
   async stop(): Promise<void> {
     clearInterval(this.evalQueuePoll);
+    this.idleRelease?.stop();
     this.admission?.close();
     this.http?.drain();
     // Nothing new is admitted: without the log, pending rows go out now rather than after

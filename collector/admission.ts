@@ -27,6 +27,8 @@ export class Admission {
   private rssCheckedAt = 0;
   private rssOver = false;
   private collectedAt = 0;
+  /** Requests that asked to come in so far (let in or not). */
+  admitted = 0;
 
   constructor(private readonly o: AdmissionOptions) {}
 
@@ -37,6 +39,7 @@ export class Admission {
    * bytes that others need. The bytes are counted as they arrive, by `takeBytes`.
    */
   admit(declared: number): void {
+    this.admitted++;
     if (this.closed) throw new SpansiftError('SHUTTING_DOWN', 'spansift is shutting down', { retryAfterMs: this.o.retryAfterMs });
     this.check(declared, 0);
   }

@@ -297,7 +297,7 @@ describe('shipped configs', () => {
     const defaults = parseConfig('', 'empty.yaml', {});
     expect(c).toEqual({
       ...defaults,
-      storage: { ...defaults.storage, clickhouse: { ...defaults.storage.clickhouse, embedded: { settings: {}, merge_tree: {} } } },
+      storage: { ...defaults.storage, clickhouse: { ...defaults.storage.clickhouse, embedded: { settings: {}, merge_tree: {}, idle_release: 60_000 } } },
       // `${env:SPANSIFT_ADMIN_TOKEN:-}`: empty means "generate one".
       ui: { ...defaults.ui, admin_token: '' },
     });

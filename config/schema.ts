@@ -97,19 +97,29 @@ const batch = z.strictObject({
   concurrency: z.number().int().min(1).max(16).default(2),
 });
 
+/** Default of storage.clickhouse.embedded.idle_release. */
+export const IDLE_RELEASE_MS = 60_000;
+
 const embedded = z.strictObject({
   /** Data directory of the embedded ClickHouse engine (chDB). */
   path: z.string().min(1).optional(),
   /**
    * The engine's own memory limit (max_server_memory_usage): an insert or merge that would
    * pass it fails and is tried again later. Default: half of limits.memory_limit when that
-   * is set, else 1GiB.
+   * is set, else 2GiB.
    */
   max_memory: size().optional(),
   /** More server settings of the engine (`mark_cache_size: 64MiB`), over spansift's; see README "Storage". */
   settings: z.record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, 'setting names: lower-case letters, digits, _ and .'), z.union([z.string(), z.number()])).default({}),
   /** MergeTree settings of the embedded engine (`merge_selector_base: 5` restores ClickHouse's own); see README "Storage". */
   merge_tree: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'setting names: lower-case letters, digits and _'), z.union([z.string(), z.number()])).default({}),
+  /**
+   * After this long without an export, and once this long after start, the engine gives back
+   * memory it holds but does not use: its allocator's free pages and the resident pages of
+   * its code that it is not running (read back from disk when run again). 0: never (memory
+   * is still given back while RSS is over limits.memory_limit).
+   */
+  idle_release: duration().default(IDLE_RELEASE_MS),
 });
 
 const clickhouse = z

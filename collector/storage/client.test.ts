@@ -33,7 +33,7 @@ async function serverSettings(embedded: ClickHouseConfig['embedded'], memoryLimi
 
 describe('embedded engine settings', () => {
   it('gives the engine half of limits.memory_limit and small caches', async () => {
-    expect(await serverSettings({ settings: {}, merge_tree: {} }, 600 * MiB)).toEqual({
+    expect(await serverSettings({ settings: {}, merge_tree: {}, idle_release: 60_000 }, 600 * MiB)).toEqual({
       max_server_memory_usage: String(300 * MiB),
       mark_cache_size: String(32 * MiB),
       uncompressed_cache_size: '0',
@@ -41,7 +41,7 @@ describe('embedded engine settings', () => {
   });
 
   it('takes embedded.max_memory and embedded.settings over its own', async () => {
-    expect(await serverSettings({ max_memory: 200 * MiB, settings: { mark_cache_size: 64 * MiB }, merge_tree: {} }, 600 * MiB)).toMatchObject({
+    expect(await serverSettings({ max_memory: 200 * MiB, settings: { mark_cache_size: 64 * MiB }, merge_tree: {}, idle_release: 60_000 }, 600 * MiB)).toMatchObject({
       max_server_memory_usage: String(200 * MiB),
       mark_cache_size: String(64 * MiB),
     });
@@ -49,7 +49,7 @@ describe('embedded engine settings', () => {
 
   it('merges small parts less eagerly, as embedded.merge_tree says', async () => {
     const mergeTree = async (merge_tree: Record<string, string | number>) => {
-      await serverSettings({ settings: {}, merge_tree }, 0);
+      await serverSettings({ settings: {}, merge_tree, idle_release: 60_000 }, 0);
       const rs = await opened!.target.client.query({
         query: `SELECT name, value FROM system.merge_tree_settings WHERE name IN ('merge_selector_base', 'min_parts_to_merge_at_once')`,
         format: 'JSONEachRow',
@@ -64,7 +64,7 @@ describe('embedded engine settings', () => {
   });
 
   it('names a MergeTree setting the engine does not know', async () => {
-    await serverSettings({ settings: {}, merge_tree: { merge_selectr_base: 20 } }, 0);
+    await serverSettings({ settings: {}, merge_tree: { merge_selectr_base: 20 }, idle_release: 60_000 }, 0);
     await expect(opened!.target.client.command({ query: 'CREATE TABLE t (a UInt8) ENGINE = MergeTree ORDER BY a' })).rejects.toThrow(/Unknown setting 'merge_selectr_base'/);
   });
 });

@@ -9,7 +9,8 @@ import { rootCertificates } from 'node:tls';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { Session } from 'chdb';
-import type { ClickHouseConfig } from '../../config/schema.js';
+import { IDLE_RELEASE_MS, type ClickHouseConfig } from '../../config/schema.js';
+import { pageOutEngineCode } from './code-pages.js';
 import type { ClientTlsConfig } from '../../config/tls.js';
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
@@ -23,10 +24,13 @@ export interface StorageTarget {
   /** Releases what the target holds besides the client (the embedded engine's first session). */
   close?: () => void;
   /**
-   * Returns the embedded engine's freed memory to the system now (its allocator keeps freed
-   * pages for reuse, hundreds of MiB after a surge of large inserts).
+   * Returns memory the embedded engine holds but does not use to the system now: the freed
+   * pages its allocator keeps for reuse (hundreds of MiB after a surge of large inserts) and
+   * the resident pages of its code it is not running (code-pages.ts).
    */
   releaseMemory?: () => Promise<void>;
+  /** How long without exports before `releaseMemory` runs by itself (0: never). */
+  idleReleaseMs?: number;
 }
 
 /**
@@ -89,7 +93,7 @@ export function openStorage(cfg: ClickHouseConfig, dataDir: string, memoryLimit 
   mkdirSync(path, { recursive: true });
   // The engine is configured when the first connection to its path opens: this session
   // opens it with spansift's settings, and the client's connection shares that engine.
-  const e = cfg.embedded ?? { settings: {}, merge_tree: {} };
+  const e = cfg.embedded ?? { settings: {}, merge_tree: {}, idle_release: IDLE_RELEASE_MS };
   // MergeTree settings are server configuration, not command-line settings: the engine reads them from a file.
   const mergeTreeFile = `${path}.merge-tree.xml`;
   writeFileSync(mergeTreeFile, mergeTreeConfig(e));
@@ -110,7 +114,9 @@ export function openStorage(cfg: ClickHouseConfig, dataDir: string, memoryLimit 
     close: () => engine.close(),
     releaseMemory: async () => {
       await client.command({ query: 'SYSTEM JEMALLOC PURGE' });
+      pageOutEngineCode();
     },
+    idleReleaseMs: e.idle_release,
   };
 }
 
