@@ -249,6 +249,7 @@ export class Service {
       config: () => this.config,
       log,
       onEvents: (events) => this.runner?.onEvents(events),
+      alone: this.storage.exclusive,
     }));
     const queues = this.queues;
     const evaluations = (this.evaluations = new EvaluationStore(this.storage.client, schema.database, batch, this.metrics));
@@ -286,7 +287,7 @@ export class Service {
     await this.desk.start();
     await this.runner.start();
     // Queues other replicas made for human evaluators.
-    if (this.config.labeling.poll_interval > 0) this.evalQueuePoll = setInterval(() => {
+    if (this.config.labeling.poll_interval > 0 && !this.storage.exclusive) this.evalQueuePoll = setInterval(() => {
       this.evalQueueChange = this.evalQueueChange
         .then(async () => {
           await evalQueues.load();

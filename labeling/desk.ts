@@ -32,6 +32,11 @@ export interface DeskOptions {
   now?: () => number;
   /** Told of label events once they are stored (the actions run on them). */
   onEvents?: (events: LabelEvent[]) => void;
+  /**
+   * No other replica writes this storage (the embedded engine, locked to this process):
+   * polls read nothing in, and only do again what failed here.
+   */
+  alone?: boolean;
 }
 
 /** Who is asking, as the API established it. */
@@ -419,6 +424,7 @@ export class LabelDesk {
 
   /** Reads in items, submits, skips and leases written since the last poll (by any replica). */
   async poll(): Promise<void> {
+    if (this.o.alone) return this.retryFailed();
     const started = await this.o.queues.serverNow();
     // A queue whose load failed (at a reload) is loaded again.
     if (Object.keys(this.o.config().queues).some((q) => !this.indexes.has(q))) await this.reconfigure();
@@ -461,6 +467,19 @@ export class LabelDesk {
       throw e;
     }
     this.lastPoll = started;
+  }
+
+  /** Alone, a poll loads queues whose load failed and writes completion events whose write failed. */
+  private async retryFailed(): Promise<void> {
+    if (Object.keys(this.o.config().queues).some((q) => !this.indexes.has(q))) await this.reconfigure();
+    const completed = this.unwritten.splice(0);
+    if (completed.length === 0) return;
+    try {
+      await this.record(completed);
+    } catch (e) {
+      this.unwritten.push(...completed);
+      throw e;
+    }
   }
 
   /** Waits for a poll and event writes in progress (tests, shutdown). */

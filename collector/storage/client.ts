@@ -31,6 +31,11 @@ export interface StorageTarget {
   releaseMemory?: () => Promise<void>;
   /** How long without exports before `releaseMemory` runs by itself (0: never). */
   idleReleaseMs?: number;
+  /**
+   * No other process writes this storage: the embedded engine's path is locked to the
+   * process that opened it, so there are no other replicas to poll for.
+   */
+  exclusive?: boolean;
 }
 
 /**
@@ -117,6 +122,7 @@ export function openStorage(cfg: ClickHouseConfig, dataDir: string, memoryLimit 
       pageOutEngineCode();
     },
     idleReleaseMs: e.idle_release,
+    exclusive: true,
   };
 }
 
