@@ -18,10 +18,14 @@ RUN npm pack --pack-destination /tmp \
  && tar -xzf /tmp/spansift-*.tgz -C /app --strip-components=1 \
  && cp package-lock.json /app/
 WORKDIR /app
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && mkdir /engine && mv /app/node_modules/@chdb /engine/
 
 FROM node:20-bookworm-slim
 COPY --from=build /app /app
+# The embedded engine's library belongs to the user spansift runs as: the kernel gives back
+# the pages of a mapped file (idle_release, README "Storage") only to a process that owns it.
+COPY --from=build --chown=1000:1000 /engine/@chdb /app/node_modules/@chdb
 COPY --from=build /app/config/spansift.yaml /app/config/server.yaml /etc/spansift/
 RUN mkdir -p /var/lib/spansift && chown 1000:1000 /var/lib/spansift
 ENV NODE_ENV=production \

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Admission } from './admission.js';
 import { SpansiftError } from './errors.js';
 
@@ -10,6 +10,8 @@ const overloaded = (f: () => void) => {
   }
   return undefined;
 };
+
+afterEach(() => vi.useRealTimers());
 
 describe('Admission', () => {
   it('admits up to the byte limit, then refuses with the retry delay, and admits again once released', () => {
@@ -48,6 +50,25 @@ describe('Admission', () => {
     a.takeBytes(10);
     expect(overloaded(() => a.takeBytes(10))?.message).toContain('memory_limit');
     expect(ref.deref()).toBeUndefined();
+  });
+
+  it("over the limit, has the engine give back its allocator's pages each second and its code pages each minute", () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.parse('2026-12-01T12:00:00Z');
+    vi.setSystemTime(t0);
+    const asked: boolean[] = [];
+    const a = new Admission({ maxBytes: 1e9, maxSpans: 1e9, memoryLimit: 1, retryAfterMs: 1000, releaseMemory: async ({ codePages }) => void asked.push(codePages) });
+    a.takeBytes(10);
+    const overAt = (ms: number) => {
+      vi.setSystemTime(t0 + ms);
+      expect(overloaded(() => a.takeBytes(10))).toBeDefined();
+    };
+    overAt(0);
+    overAt(500); // within the second: nothing more
+    overAt(1_000);
+    overAt(30_000);
+    overAt(60_000);
+    expect(asked).toEqual([true, false, false, true]);
   });
 
   it('refuses new requests after close with SHUTTING_DOWN; those admitted finish reading', () => {

@@ -16,8 +16,8 @@ export interface AdmissionOptions {
   memoryLimit: number;
   retryAfterMs: number;
   metrics?: Metrics;
-  /** Over the memory limit: asks the embedded engine to return the memory its allocator keeps. */
-  releaseMemory?: () => Promise<void>;
+  /** Over the memory limit: asks the embedded engine to return the memory its allocator keeps (and its code pages, with `codePages`). */
+  releaseMemory?: (o: { codePages: boolean }) => Promise<unknown>;
 }
 
 export class Admission {
@@ -27,6 +27,7 @@ export class Admission {
   private rssCheckedAt = 0;
   private rssOver = false;
   private collectedAt = 0;
+  private codeReleasedAt = -Infinity;
   /** Requests that asked to come in so far (let in or not). */
   admitted = 0;
 
@@ -108,7 +109,11 @@ export class Admission {
         // keeps freed pages for reuse, gives them back.
         this.collectedAt = now;
         collectGarbage();
-        this.o.releaseMemory?.().catch(() => {
+        // The code pages go too, but seldom: the engine reads back the code it is running, and
+        // doing that every second would cost more than it frees.
+        const codePages = now - this.codeReleasedAt >= CODE_PAGES_EVERY_MS;
+        if (codePages) this.codeReleasedAt = now;
+        this.o.releaseMemory?.({ codePages }).catch(() => {
           /* the engine is busy or stopping: the next check tries again */
         });
       }
@@ -123,6 +128,8 @@ export class Admission {
 
 /** A full collection takes tens of milliseconds on a large heap: at most this often. */
 const COLLECT_EVERY_MS = 1000;
+/** The engine's code pages, over the limit: at most this often. */
+const CODE_PAGES_EVERY_MS = 60_000;
 
 let gc: (() => void) | null | undefined;
 

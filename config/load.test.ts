@@ -201,6 +201,14 @@ describe('broken files: every problem at once, with line, column and key path', 
     expect(problemsOf(data('duplicate-key.yaml'))).toEqual([{ line: 5, column: 1, path: '', message: 'Map keys must be unique' }]);
   });
 
+  it('storage.clickhouse.embedded.idle_release: 0 or at least 10s', () => {
+    expect(parseProblems('storage:\n  clickhouse:\n    embedded:\n      idle_release: 2s\n')).toEqual([
+      'inline.yaml:4:21: storage.clickhouse.embedded.idle_release: at least 10s (each release makes the engine read back the code it runs next), or 0 for never',
+    ]);
+    expect(parseConfig('storage:\n  clickhouse:\n    embedded:\n      idle_release: 0\n', 'inline.yaml', {}).storage.clickhouse.embedded?.idle_release).toBe(0);
+    expect(parseConfig('storage:\n  clickhouse:\n    embedded:\n      idle_release: 5m\n', 'inline.yaml', {}).storage.clickhouse.embedded?.idle_release).toBe(300_000);
+  });
+
   it('says what type a key wants, not that it is missing', () => {
     expect(parseProblems('storage:\n  clickhouse:\n    batch:\n      max_rows: many\n')).toEqual([
       'inline.yaml:4:17: storage.clickhouse.batch.max_rows: Invalid input: expected number, received string',

@@ -114,12 +114,15 @@ const embedded = z.strictObject({
   /** MergeTree settings of the embedded engine (`merge_selector_base: 5` restores ClickHouse's own); see README "Storage". */
   merge_tree: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'setting names: lower-case letters, digits and _'), z.union([z.string(), z.number()])).default({}),
   /**
-   * After this long without an export, and once this long after start, the engine gives back
+   * Once started, and after each stretch this long without an export, the engine gives back
    * memory it holds but does not use: its allocator's free pages and the resident pages of
-   * its code that it is not running (read back from disk when run again). 0: never (memory
-   * is still given back while RSS is over limits.memory_limit).
+   * its code (what it runs again is read back from the library). 0: never (memory is still
+   * given back while RSS is over limits.memory_limit). At least 10s: each release makes the
+   * engine read back the code it runs next.
    */
-  idle_release: duration().default(IDLE_RELEASE_MS),
+  idle_release: duration()
+    .default(IDLE_RELEASE_MS)
+    .refine((v) => v === 0 || v >= 10_000, 'at least 10s (each release makes the engine read back the code it runs next), or 0 for never'),
 });
 
 const clickhouse = z

@@ -416,7 +416,7 @@ export class LabelDesk {
     if (this.stopped || every <= 0) return;
     this.timer = setTimeout(() => {
       this.polling = this.poll()
-        .catch((e: unknown) => this.o.log?.warn({ err: e }, 'reading what other replicas wrote failed; retrying at the next poll'))
+        .catch((e: unknown) => this.o.log?.warn({ err: e }, this.o.alone ? 'loading a queue or recording a completion failed; retrying at the next poll' : 'reading what other replicas wrote failed; retrying at the next poll'))
         .finally(() => this.schedulePoll());
     }, every);
     this.timer.unref();

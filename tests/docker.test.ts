@@ -88,6 +88,17 @@ describe('Dockerfile', () => {
     expect(copied.some((c) => c.includes('package-lock.json'))).toBe(true);
   });
 
+  it("gives the user it runs as the embedded engine's library, whose pages it gives back when idle", () => {
+    const [uid, gid] = final.filter((i) => i.op === 'USER').at(-1)!.args.split(':');
+    const engine = final.filter((i) => i.op === 'COPY' && /\/app\/node_modules\/@chdb\/?$/.test(i.args)).map((i) => i.args);
+    expect(engine).toHaveLength(1);
+    expect(engine[0]).toContain(`--chown=${uid}:${gid ?? uid}`);
+    // What it copies is the engine the build stage set aside.
+    const source = engine[0]!.split(/\s+/).at(-2)!;
+    const build = stages.slice(0, -1).flat().filter((i) => i.op === 'RUN').map((i) => i.args);
+    expect(build.some((r) => r.includes(`mv /app/node_modules/@chdb ${posix.dirname(source)}`))).toBe(true);
+  });
+
   it('runs as an unprivileged user that owns the data directory', () => {
     const users = final.filter((i) => i.op === 'USER').map((i) => i.args);
     expect(users.length).toBeGreaterThan(0);

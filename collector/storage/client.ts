@@ -10,7 +10,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { Session } from 'chdb';
 import { IDLE_RELEASE_MS, type ClickHouseConfig } from '../../config/schema.js';
-import { pageOutEngineCode } from './code-pages.js';
+import { pageOutEngineCode, type PageOutResult } from './code-pages.js';
 import type { ClientTlsConfig } from '../../config/tls.js';
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
@@ -25,10 +25,11 @@ export interface StorageTarget {
   close?: () => void;
   /**
    * Returns memory the embedded engine holds but does not use to the system now: the freed
-   * pages its allocator keeps for reuse (hundreds of MiB after a surge of large inserts) and
-   * the resident pages of its code it is not running (code-pages.ts).
+   * pages its allocator keeps for reuse (hundreds of MiB after a surge of large inserts) and,
+   * with `codePages`, the resident pages of its code (code-pages.ts; those it runs again are
+   * read back from the library). Says what became of the code pages.
    */
-  releaseMemory?: () => Promise<void>;
+  releaseMemory?: (o: { codePages: boolean }) => Promise<{ codePages?: PageOutResult }>;
   /** How long without exports before `releaseMemory` runs by itself (0: never). */
   idleReleaseMs?: number;
   /**
@@ -117,9 +118,9 @@ export function openStorage(cfg: ClickHouseConfig, dataDir: string, memoryLimit 
     describe: `embedded:${path}`,
     database: cfg.database,
     close: () => engine.close(),
-    releaseMemory: async () => {
+    releaseMemory: async ({ codePages }) => {
       await client.command({ query: 'SYSTEM JEMALLOC PURGE' });
-      pageOutEngineCode();
+      return codePages ? { codePages: pageOutEngineCode() } : {};
     },
     idleReleaseMs: e.idle_release,
     exclusive: true,

@@ -59,6 +59,8 @@ export function readOnlyMappings(maps: string, library: string): Mapping[] {
 }
 
 export interface PageOutResult {
+  /** The library file. */
+  library: string;
   /** Bytes of mappings the kernel was asked to reclaim. */
   mappedBytes: number;
   /** Resident bytes of the process before and after (VmRSS). */
@@ -82,7 +84,7 @@ export function pageOutEngineCode(library = 'libchdb.so'): PageOutResult | undef
     if (fn(m.start, m.end - m.start, MADV_PAGEOUT) !== 0) return undefined;
     mappedBytes += Number(m.end - m.start);
   }
-  return { mappedBytes, rssBefore, rssAfter: rss() };
+  return { library: mappings[0].path, mappedBytes, rssBefore, rssAfter: rss() };
 }
 
 function rss(): number {

@@ -122,8 +122,9 @@ export class EvaluationQueues {
   /** Records a queue for an evaluator whose span has not been seen yet (its items wait). */
   async ensure(name: string, evaluator: string): Promise<void> {
     if (this.known.has(name)) return;
-    this.known.set(name, { name, evaluator, labels: null });
-    await this.write({ name, evaluator, labels: null });
+    const q = { name, evaluator, labels: null };
+    this.known.set(name, q);
+    await this.writeOrForget(q, undefined);
     const early = this.early.get(name);
     this.early.delete(name);
     if (early && early.evaluator === evaluator && early.until > this.now()) await this.define(name, evaluator, early.labels);
@@ -146,7 +147,7 @@ export class EvaluationQueues {
     if (!specOf({ name, evaluator, labels })) return;
     const q = { name, evaluator, labels };
     this.known.set(name, q);
-    await this.write(q);
+    await this.writeOrForget(q, was);
     for (const fn of this.listeners) fn();
   }
 
@@ -193,6 +194,19 @@ export class EvaluationQueues {
       if (labels) out.push({ evaluator: s.name, labels });
     }
     return out;
+  }
+
+  /** Writes `q`; if that fails, what was known before comes back, so that the next span or data point of it tries again. */
+  private async writeOrForget(q: EvaluationQueue, was: EvaluationQueue | undefined): Promise<void> {
+    try {
+      await this.write(q);
+    } catch (e) {
+      if (this.known.get(q.name) === q) {
+        if (was) this.known.set(q.name, was);
+        else this.known.delete(q.name);
+      }
+      throw e;
+    }
   }
 
   private async write(q: EvaluationQueue): Promise<void> {
