@@ -218,7 +218,7 @@ export class Service {
     if (release && this.storage.idleReleaseMs) {
       this.idleRelease = new IdleRelease({
         afterMs: this.storage.idleReleaseMs,
-        activity: () => admission.admitted,
+        lastActivity: () => admission.lastRequestAt,
         release: async () => {
           const before = process.memoryUsage.rss();
           const { codePages } = await release({ codePages: true });

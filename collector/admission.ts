@@ -28,8 +28,8 @@ export class Admission {
   private rssOver = false;
   private collectedAt = 0;
   private codeReleasedAt = -Infinity;
-  /** Requests that asked to come in so far (let in or not). */
-  admitted = 0;
+  /** When the last request asked to come in (let in or not), ms since the epoch; 0 before any. */
+  lastRequestAt = 0;
 
   constructor(private readonly o: AdmissionOptions) {}
 
@@ -40,7 +40,7 @@ export class Admission {
    * bytes that others need. The bytes are counted as they arrive, by `takeBytes`.
    */
   admit(declared: number): void {
-    this.admitted++;
+    this.lastRequestAt = Date.now();
     if (this.closed) throw new SpansiftError('SHUTTING_DOWN', 'spansift is shutting down', { retryAfterMs: this.o.retryAfterMs });
     this.check(declared, 0);
   }

@@ -7,13 +7,13 @@ import { IdleRelease } from './idle-release.js';
 
 function setup(afterMs = 60_000) {
   let now = 1_000_000;
-  let requests = 0;
+  let last = 0;
   let releases = 0;
   let fail = false;
   const errors: unknown[] = [];
   const idle = new IdleRelease({
     afterMs,
-    activity: () => requests,
+    lastActivity: () => last,
     release: async () => {
       if (fail) throw new Error('engine busy');
       releases++;
@@ -24,7 +24,7 @@ function setup(afterMs = 60_000) {
   return {
     idle,
     advance: (ms: number) => (now += ms),
-    request: () => requests++,
+    request: () => (last = now),
     releases: () => releases,
     failNext: (f: boolean) => (fail = f),
     errors,
@@ -44,10 +44,12 @@ describe('IdleRelease', () => {
       expect(await t.idle.check()).toBe(false);
     }
     expect(t.releases()).toBe(1);
-    // Quiet: released once the stretch reaches a minute, and only once.
+    // Quiet after exports: released a minute after the last one, and only once.
     t.advance(15_000);
     expect(await t.idle.check()).toBe(false);
-    t.advance(45_000);
+    t.advance(44_999);
+    expect(await t.idle.check()).toBe(false);
+    t.advance(1);
     expect(await t.idle.check()).toBe(true);
     t.advance(600_000);
     expect(await t.idle.check()).toBe(false);
@@ -60,6 +62,15 @@ describe('IdleRelease', () => {
     expect(t.releases()).toBe(3);
   });
 
+  it('does not release again when no export has come since the start', async () => {
+    const t = setup();
+    await t.idle.start();
+    t.idle.stop();
+    t.advance(3_600_000);
+    expect(await t.idle.check()).toBe(false);
+    expect(t.releases()).toBe(1);
+  });
+
   it('reports a failed release and tries again after the next quiet stretch', async () => {
     const t = setup();
     t.failNext(true);
@@ -67,6 +78,7 @@ describe('IdleRelease', () => {
     t.idle.stop();
     expect(t.errors).toHaveLength(1);
     t.failNext(false);
+    t.advance(1000);
     t.request();
     await t.idle.check();
     t.advance(60_000);

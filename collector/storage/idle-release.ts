@@ -6,8 +6,8 @@
  */
 export interface IdleReleaseOptions {
   afterMs: number;
-  /** A number that changes whenever an export arrives (a count of requests). */
-  activity: () => number;
+  /** When the last export arrived (ms since the epoch), or 0 if none has. */
+  lastActivity: () => number;
   release: () => Promise<void>;
   /** A release that failed (the next quiet stretch tries again). */
   onError?: (e: unknown) => void;
@@ -16,24 +16,24 @@ export interface IdleReleaseOptions {
 
 export class IdleRelease {
   private readonly now: () => number;
-  private seen: number;
-  private quietSince: number;
-  /** Released during the current quiet stretch. */
-  private releasedQuiet = false;
+  private readonly startedAt: number;
+  /** The quiet stretch released last: it began at this time. */
+  private releasedStretch = -1;
   private running: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: IdleReleaseOptions) {
     this.now = o.now ?? Date.now;
-    this.quietSince = this.now();
-    this.seen = o.activity();
+    this.startedAt = this.now();
   }
 
-  /** Releases now, then checks every quarter of `afterMs` (at most every 30 s), without keeping the process alive. */
+  /** Releases now, then checks every twelfth of `afterMs` (1 to 10 s), without keeping the process alive. */
   start(): Promise<void> {
     if (this.o.afterMs <= 0) return Promise.resolve();
-    this.timer = setInterval(() => void this.check(), Math.min(30_000, Math.max(1000, this.o.afterMs / 4)));
+    this.timer = setInterval(() => void this.check(), Math.min(10_000, Math.max(1000, this.o.afterMs / 12)));
     this.timer.unref();
+    // This covers the stretch from the start: the next release follows an export.
+    this.releasedStretch = this.startedAt;
     return this.release();
   }
 
@@ -43,15 +43,10 @@ export class IdleRelease {
 
   /** Releases when it is time to; resolves once that release is done. */
   async check(): Promise<boolean> {
-    const now = this.now();
-    const a = this.o.activity();
-    if (a !== this.seen) {
-      this.seen = a;
-      this.quietSince = now;
-      this.releasedQuiet = false;
-    }
-    if (this.o.afterMs <= 0 || this.releasedQuiet || now - this.quietSince < this.o.afterMs || this.running) return false;
-    this.releasedQuiet = true;
+    // The stretch began with the last export, or with the start when none has come since.
+    const stretch = Math.max(this.o.lastActivity(), this.startedAt);
+    if (this.o.afterMs <= 0 || stretch === this.releasedStretch || this.now() - stretch < this.o.afterMs || this.running) return false;
+    this.releasedStretch = stretch;
     await this.release();
     return true;
   }
