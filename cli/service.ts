@@ -30,7 +30,7 @@ import { drainPeriod } from '../collector/receivers/otlp/drain.js';
 import { spanLimitsFrom } from '../collector/receivers/otlp/limits.js';
 import { CorsPolicy } from '../collector/receivers/otlp/cors.js';
 import { ListenerTls } from './tls.js';
-import { createMetrics, type Metrics } from '../collector/metrics.js';
+import { createMetrics, registerEngineMemory, type Metrics } from '../collector/metrics.js';
 import type { Logger } from '../collector/log.js';
 import { createApp } from '../ui-lite/app.js';
 import { QueueStore } from '../labeling/queues/store.js';
@@ -213,6 +213,8 @@ export class Service {
       metrics: this.metrics,
       releaseMemory: this.storage.releaseMemory,
     });
+    const engineMemory = this.storage.engineMemory;
+    if (engineMemory) registerEngineMemory(this.metrics.registry, engineMemory);
     const release = this.storage.releaseMemory;
     const admission = this.admission;
     if (release && this.storage.idleReleaseMs) {

@@ -138,3 +138,25 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * `spansift_engine_memory_bytes`: what the embedded engine counts as in use, read at each
+ * scrape. With process_resident_memory_bytes and the nodejs_heap metrics it says where
+ * spansift's memory is: the engine, Node's heap, or neither (code pages, freed pages the
+ * allocators keep).
+ */
+export function registerEngineMemory(registry: Registry, read: () => Promise<number>): void {
+  if (registry.getSingleMetric('spansift_engine_memory_bytes')) return;
+  new Gauge({
+    name: 'spansift_engine_memory_bytes',
+    help: "Memory the embedded ClickHouse engine counts as in use (its MemoryTracking): queries, inserts, merges and caches",
+    registers: [registry],
+    async collect() {
+      try {
+        this.set(await read());
+      } catch {
+        // The engine is stopping: the last value stands.
+      }
+    },
+  });
+}

@@ -32,6 +32,8 @@ export interface StorageTarget {
   releaseMemory?: (o: { codePages: boolean }) => Promise<{ codePages?: PageOutResult }>;
   /** How long without exports before `releaseMemory` runs by itself (0: never). */
   idleReleaseMs?: number;
+  /** Memory the embedded engine counts as in use now (its MemoryTracking), in bytes. */
+  engineMemory?: () => Promise<number>;
   /**
    * No other process writes this storage: the embedded engine's path is locked to the
    * process that opened it, so there are no other replicas to poll for.
@@ -124,6 +126,11 @@ export function openStorage(cfg: ClickHouseConfig, dataDir: string, memoryLimit 
     },
     idleReleaseMs: e.idle_release,
     exclusive: true,
+    engineMemory: async () => {
+      const rs = await client.query({ query: "SELECT value FROM system.metrics WHERE metric = 'MemoryTracking'", format: 'JSONEachRow' });
+      const [row] = await rs.json<{ value: string | number }>();
+      return Number(row?.value ?? 0);
+    },
   };
 }
 

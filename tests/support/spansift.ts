@@ -2,7 +2,7 @@
  * Starts a real spansift service in the test process: embedded ClickHouse (one engine
  * path per process, as chDB allows), every listener on an ephemeral 127.0.0.1 port.
  */
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -13,7 +13,21 @@ import { createLogger, type Logger } from '../../collector/log.js';
 import { clientOn, type StorageTarget } from '../../collector/storage/client.js';
 import type { Connection } from '@clickhouse/client-common';
 
-export const ENGINE_PATH = join(tmpdir(), `spansift-test-engine-${process.pid}`);
+/**
+ * This process's engine path. Named by the pid, which the system hands out again: a path an
+ * earlier, ended process left under the same pid is removed before this process opens it
+ * (once per process, however often this module is loaded), and this one goes at exit.
+ */
+export const ENGINE_PATH = enginePath();
+
+function enginePath(): string {
+  const g = globalThis as { spansiftTestEnginePath?: string };
+  if (g.spansiftTestEnginePath) return g.spansiftTestEnginePath;
+  const path = join(tmpdir(), `spansift-test-engine-${process.pid}`);
+  rmSync(path, { recursive: true, force: true });
+  process.once('exit', () => rmSync(path, { recursive: true, force: true }));
+  return (g.spansiftTestEnginePath = path);
+}
 
 type Tree = { [k: string]: unknown };
 
