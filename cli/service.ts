@@ -81,7 +81,6 @@ export class Service {
   traces: TraceStore | undefined;
   admission: Admission | undefined;
   private idleRelease: IdleRelease | undefined;
-  private codePagesChecked = false;
   logIngest: LogIngest | undefined;
   adminToken: string | undefined;
   /** The exporters, when the config has any. */
@@ -218,6 +217,7 @@ export class Service {
     const release = this.storage.releaseMemory;
     const admission = this.admission;
     if (release && this.storage.idleReleaseMs) {
+      let checked = false;
       this.idleRelease = new IdleRelease({
         afterMs: this.storage.idleReleaseMs,
         lastActivity: () => admission.lastRequestAt,
@@ -225,8 +225,8 @@ export class Service {
           const before = process.memoryUsage.rss();
           const { codePages } = await release({ codePages: true });
           log.debug({ rss_before: before, rss_after: process.memoryUsage.rss() }, 'idle: memory the engine does not use given back');
-          if (this.codePagesChecked) return;
-          this.codePagesChecked = true;
+          if (checked) return;
+          checked = true;
           // The kernel gives back a file's pages only to a process that owns the file (or may write it).
           if (!codePages) log.info('the embedded engine\'s code pages cannot be given back here (madvise MADV_PAGEOUT needs Linux 5.4 and glibc); RSS stays about 170 MiB higher');
           else if (codePages.rssBefore - codePages.rssAfter < 16 * 1024 * 1024)

@@ -424,10 +424,13 @@ export class LabelDesk {
 
   /** Reads in items, submits, skips and leases written since the last poll (by any replica). */
   async poll(): Promise<void> {
-    if (this.o.alone) return this.retryFailed();
+    if (this.o.alone) {
+      // Nothing to read in: only what failed here is done again.
+      await this.reloadFailedQueues();
+      return this.recordOrKeep(this.unwritten.splice(0));
+    }
     const started = await this.o.queues.serverNow();
-    // A queue whose load failed (at a reload) is loaded again.
-    if (Object.keys(this.o.config().queues).some((q) => !this.indexes.has(q))) await this.reconfigure();
+    await this.reloadFailedQueues();
     const since = this.lastPoll - POLL_OVERLAP_MS;
     const [items, states, leases] = await Promise.all([this.o.queues.keysSince(since), this.o.labels.labelerStatesSince(since), this.o.leases.since(since)]);
     for (const k of items) this.indexes.get(k.queue)?.addItem(k.item_id, k.t);
@@ -460,20 +463,17 @@ export class LabelDesk {
       if (index && !index.has(l.item_id)) this.orphans.push({ at, lease: l });
       else index?.applyLease(l.item_id, l.labeler, l.leased_at, l.expires_at);
     }
-    try {
-      await this.record(completed);
-    } catch (e) {
-      this.unwritten.push(...completed);
-      throw e;
-    }
+    await this.recordOrKeep(completed);
     this.lastPoll = started;
   }
 
-  /** Alone, a poll loads queues whose load failed and writes completion events whose write failed. */
-  private async retryFailed(): Promise<void> {
+  /** A queue whose load failed (at a reload) is loaded again. */
+  private async reloadFailedQueues(): Promise<void> {
     if (Object.keys(this.o.config().queues).some((q) => !this.indexes.has(q))) await this.reconfigure();
-    const completed = this.unwritten.splice(0);
-    if (completed.length === 0) return;
+  }
+
+  /** Records completion events; those whose write fails are written again at the next poll. */
+  private async recordOrKeep(completed: LabelEvent[]): Promise<void> {
     try {
       await this.record(completed);
     } catch (e) {

@@ -69,9 +69,9 @@ export interface PageOutResult {
 }
 
 /**
- * Returns the resident pages of the embedded engine's code that are not in use to the
- * kernel. Undefined when it cannot (not Linux, no libc to call, a kernel before 5.4, or
- * the engine not loaded).
+ * Returns the resident pages of the embedded engine's code to the kernel (those it runs
+ * again are read back). Undefined when it cannot (not Linux, no libc to call, a kernel
+ * before 5.4, or the engine not loaded).
  */
 export function pageOutEngineCode(library = 'libchdb.so'): PageOutResult | undefined {
   const fn = loadMadvise();

@@ -1,8 +1,8 @@
 /**
  * Gives memory back once started (the engine's start-up touched much that it will not run
- * again) and whenever no export has arrived for `afterMs`. What is released is memory held but not in use (the engine's
- * allocator's free pages, the pages of its code it is not running); work that follows gets
- * it back as it needs it.
+ * again) and whenever no export has arrived for `afterMs`: memory held but not in use (the
+ * engine's allocator's free pages) and the pages of the engine's code, which the work that
+ * follows reads back as it runs it.
  */
 export interface IdleReleaseOptions {
   afterMs: number;
