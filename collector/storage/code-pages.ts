@@ -30,8 +30,7 @@ function loadMadvise(): Madvise | null {
   try {
     const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
     const libc = koffi.load('libc.so.6');
-    const fn = libc.func('int madvise(uintptr_t addr, size_t len, int advice)') as (a: bigint, l: bigint, adv: number) => number;
-    madvise = fn;
+    madvise = libc.func('int madvise(uintptr_t addr, size_t len, int advice)') as Madvise;
   } catch {
     madvise = null;
   }
@@ -61,8 +60,6 @@ export function readOnlyMappings(maps: string, library: string): Mapping[] {
 export interface PageOutResult {
   /** The library file. */
   library: string;
-  /** Bytes of mappings the kernel was asked to reclaim. */
-  mappedBytes: number;
   /** Resident bytes of the process before and after (VmRSS). */
   rssBefore: number;
   rssAfter: number;
@@ -78,15 +75,7 @@ export function pageOutEngineCode(library = 'libchdb.so'): PageOutResult | undef
   if (!fn) return undefined;
   const mappings = readOnlyMappings(readFileSync('/proc/self/maps', 'utf8'), library);
   if (mappings.length === 0) return undefined;
-  const rssBefore = rss();
-  let mappedBytes = 0;
-  for (const m of mappings) {
-    if (fn(m.start, m.end - m.start, MADV_PAGEOUT) !== 0) return undefined;
-    mappedBytes += Number(m.end - m.start);
-  }
-  return { library: mappings[0].path, mappedBytes, rssBefore, rssAfter: rss() };
-}
-
-function rss(): number {
-  return process.memoryUsage.rss();
+  const rssBefore = process.memoryUsage.rss();
+  for (const m of mappings) if (fn(m.start, m.end - m.start, MADV_PAGEOUT) !== 0) return undefined;
+  return { library: mappings[0].path, rssBefore, rssAfter: process.memoryUsage.rss() };
 }
