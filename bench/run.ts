@@ -119,6 +119,10 @@ if (!values.only || values.only === 'llm') {
   variants.push({ shape: 'llm', label: 'LLM, 100 rules active, ~1% of spans routed into a queue', config: ingestRules(0.01) });
   variants.push({ shape: 'llm', label: 'LLM, 100 rules active, ~10% of spans routed into a queue', config: ingestRules(0.1) });
 }
+// A burst at saturation under a memory limit: the limit must hold while the log's backlog drains too.
+if (!values.only || values.only === 'llm') {
+  variants.push({ shape: 'llm', label: 'LLM, `limits.memory_limit: 768MiB`', config: { limits: { memory_limit: '768MiB' } } });
+}
 if ((!values.only || values.only === 'llm' || onlyRedaction) && !skip.has('redaction')) {
   variants.push({ shape: 'llm', label: 'LLM, processors.redaction (typical section, below)', config: { processors: { redaction: TYPICAL_REDACTION } } });
 }
@@ -175,9 +179,9 @@ if (!skip.has('ingest')) {
 }
 if (relative.length) {
   say('');
-  say('Rules and redaction on the ingest path: each variant as a share of spansift with neither, in the same round (median of the per-round ratios).');
+  say('Rules, redaction and a memory limit on the ingest path: each variant as a share of spansift with none of them, in the same round (median of the per-round ratios).');
   say('');
-  say('| variant | share of spansift without rules or redaction |');
+  say('| variant | share of spansift without rules, redaction or a memory limit |');
   say('| --- | --- |');
   for (const line of relative) say(line);
 }

@@ -322,6 +322,7 @@ export class Service {
         traces.batcher.kick();
         queues.ingestBatcher.kick();
       },
+      memoryOver: () => admission.memoryOver(),
       log,
       metrics: this.metrics,
     });

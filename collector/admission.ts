@@ -95,7 +95,13 @@ export class Admission {
     return this.o.retryAfterMs;
   }
 
-  private memoryOver(): boolean {
+  /**
+   * Whether resident memory is above limits.memory_limit (read at most every 5 ms); while it
+   * is, at most once a second, collects Node's garbage and has the engine give back the pages
+   * its allocator keeps. The log's drain asks too: after a burst it inserts with no request
+   * coming in, and its reads and inserts need the same collection.
+   */
+  memoryOver(): boolean {
     if (this.o.memoryLimit <= 0) return false;
     const now = Date.now();
     // rss() is a syscall; reading it every few ms is plenty to react to a surge.

@@ -25,6 +25,10 @@ export interface DrainOptions {
   sinks: Record<TableKind, PartSink>;
   /** Record bytes handed to the sinks at once: enough to fill their batches, and a bound on memory. */
   windowBytes: number;
+  /** The window while `memoryOver` says so: one batch, inserted alone. */
+  batchBytes: number;
+  /** Whether the process is above limits.memory_limit (and, while it is, memory is being given back). */
+  memoryOver?: () => boolean;
   retryAfterMs: number;
   /** Sends what the sinks have gathered at once (for shutdown). */
   kick: () => void;
@@ -75,13 +79,20 @@ export class LogDrain {
       }, this.pausedUntil - now);
       return;
     }
-    while (this.inflight < this.o.windowBytes) {
+    // Over limits.memory_limit, one batch's records at a time, sent at once: the engine's
+    // memory for an insert grows with the rows inserted at once, and a backlog read back from
+    // disk must not pile up in Node's heap faster than it is collected.
+    const over = this.o.memoryOver?.() ?? false;
+    const window = over ? this.o.batchBytes : this.o.windowBytes;
+    let took = false;
+    while (this.inflight < window) {
       const job = this.retry.shift() ?? this.takeOne();
       if (!job) break;
       this.inflight += job.record.size;
+      took = true;
       void this.run(job);
     }
-    if (this.flushing) this.o.kick();
+    if (this.flushing || (over && took)) this.o.kick();
     this.settle();
   }
 

@@ -23,6 +23,8 @@ export interface LogIngestOptions {
   concurrency: number;
   retryAfterMs: number;
   kick: () => void;
+  /** Whether the process is above limits.memory_limit (Admission.memoryOver). */
+  memoryOver?: () => boolean;
   log: Logger;
   metrics?: Metrics;
 }
@@ -88,6 +90,8 @@ export class LogIngest {
         sinks: o.sinks,
         // Enough for every insert slot to fill a batch and one to gather behind them.
         windowBytes: o.batchBytes * (o.concurrency + 1),
+        batchBytes: o.batchBytes,
+        memoryOver: o.memoryOver,
         retryAfterMs: o.retryAfterMs,
         kick: o.kick,
         log: o.log,
