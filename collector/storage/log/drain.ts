@@ -30,7 +30,7 @@ export interface DrainOptions {
   /** Whether the process is above limits.memory_limit (and, while it is, memory is being given back). */
   memoryOver?: () => boolean;
   retryAfterMs: number;
-  /** Sends what the sinks have gathered at once (for shutdown). */
+  /** Sends what the sinks have gathered at once (at shutdown, and over limits.memory_limit). */
   kick: () => void;
   log: Logger;
   metrics?: Metrics;
