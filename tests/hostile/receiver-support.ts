@@ -3,6 +3,7 @@
  * keys, bodies that never end), raw connections from chosen local addresses, and a watch on
  * /healthz that records how long each answer took.
  */
+import { Worker } from 'node:worker_threads';
 import { connect, type Socket } from 'node:net';
 import { Agent, request } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -110,27 +111,44 @@ export function postRaw(url: string, body: Uint8Array, opts: { agent?: Agent; lo
   });
 }
 
-/** Polls `${uiUrl}/healthz` back to back (one at a time) until stopped; returns each latency in ms (Infinity: failed). */
+/**
+ * Polls `${uiUrl}/healthz` back to back (one at a time) until stopped; returns each latency in ms
+ * (Infinity: failed). The polls run in a worker thread, as a health check runs apart from the
+ * exporter: in this thread the test's own client (grpc-js framing 18 MiB) would delay reading
+ * the answers, and its time would count as spansift's.
+ */
 export function watchHealthz(uiUrl: string): { stop: () => Promise<number[]> } {
-  const latencies: number[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const t0 = performance.now();
-      // A failed probe counts as never answered: it shows as an infinite latency.
-      const ok = await fetch(`${uiUrl}/healthz`).then((res) => res.arrayBuffer().then(() => res.ok), () => false);
-      latencies.push(ok ? performance.now() - t0 : Infinity);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
+  const worker = new Worker(WATCH_HEALTHZ, { eval: true, workerData: `${uiUrl}/healthz` });
+  const done = new Promise<number[]>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
   return {
     stop: async () => {
-      running = false;
-      await loop;
+      worker.postMessage('stop');
+      const latencies = await done;
+      await worker.terminate();
       return latencies;
     },
   };
 }
+
+const WATCH_HEALTHZ = `
+const { parentPort, workerData } = require('node:worker_threads');
+let running = true;
+parentPort.once('message', () => { running = false; });
+(async () => {
+  const latencies = [];
+  while (running) {
+    const t0 = performance.now();
+    // A failed probe counts as never answered: it shows as an infinite latency.
+    const ok = await fetch(workerData).then((res) => res.arrayBuffer().then(() => res.ok), () => false);
+    latencies.push(ok ? performance.now() - t0 : Infinity);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  parentPort.postMessage(latencies);
+})();
+`;
 
 /**
  * The worst /healthz answer over `ms` with nothing else sent to spansift: what the machine's

@@ -122,7 +122,7 @@ function* decodeResourceSpans(r: Reader, out: Span[], tally: RejectTally, at: Cu
       const outer = enter(r);
       while (r.pos < r.len) {
         const t = r.uint32();
-        if (t === 10) attrs = keyValue(r, resource.attributes, attrs, at.limits.maxAttributes, at);
+        if (t === 10) attrs = keyValue(r, resource.attributes, attrs, at.limits.maxAttributes, at, 10);
         else if (t === 16) addDropped(resource, r.uint32());
         else r.skipType(t & 7, 0, t >>> 3);
       }
@@ -179,7 +179,7 @@ function decodeScope(r: Reader, scope: Scope, at: Cursor): void {
     const tag = r.uint32();
     if (tag === 10) scope.name = r.string();
     else if (tag === 18) scope.version = r.string();
-    else if (tag === 26) attrs = keyValue(r, scope.attributes, attrs, at.limits.maxAttributes, at);
+    else if (tag === 26) attrs = keyValue(r, scope.attributes, attrs, at.limits.maxAttributes, at, 26);
     else if (tag === 32) addDropped(scope, r.uint32());
     else r.skipType(tag & 7, 0, tag >>> 3);
   }
@@ -188,16 +188,55 @@ function decodeScope(r: Reader, scope: Scope, at: Cursor): void {
 
 /**
  * One KeyValue into `target` while it holds fewer than `max` (the count so far is `n`);
- * beyond that it is skipped unread and counted. Returns the new count.
+ * beyond that it is skipped unread and counted, with the KeyValues right after it in the same
+ * field (`tag`). Returns the new count.
  */
-function keyValue(r: Reader, target: Span['attributes'], n: number, max: number, at: Cursor): number {
+function keyValue(r: Reader, target: Span['attributes'], n: number, max: number, at: Cursor, tag: number): number {
   if (n < max) {
     decodeKeyValue(r, target, 0, at.limits, at.dropped);
-  } else {
-    r.skipType(2);
-    at.dropped.attributes++;
+    return n + 1;
   }
-  return n + 1;
+  const skipped = skipRun(r, tag);
+  at.dropped.attributes += skipped;
+  return n + skipped;
+}
+
+/**
+ * Skips the length-delimited field the reader is at (its tag read), and each one right after
+ * it with the same one-byte tag; returns how many. A span can hold millions of attributes past
+ * the limit, which the walker cannot pause inside: this loop reads only their lengths, in
+ * one or two bytes. A longer length, or one running past the message, is left to protobufjs.
+ */
+function skipRun(r: Reader, tag: number): number {
+  const buf = r.buf;
+  const end = r.len;
+  let pos = r.pos;
+  let n = 0;
+  for (;;) {
+    const start = pos;
+    let b = buf[pos++];
+    let length = b & 0x7f;
+    if (b & 0x80) {
+      b = buf[pos++];
+      length |= (b & 0x7f) << 7;
+      if (b & 0x80) {
+        r.pos = start;
+        r.skipType(2);
+        return n + 1;
+      }
+    }
+    pos += length;
+    if (pos > end) {
+      r.pos = start;
+      r.skipType(2);
+      return n + 1;
+    }
+    n++;
+    if (pos >= end || buf[pos] !== tag) break;
+    pos++;
+  }
+  r.pos = pos;
+  return n;
 }
 
 /** Returns null (and tallies the reason) for a span whose ids are invalid. */
@@ -227,7 +266,7 @@ function decodeSpan(r: Reader, resource: Resource, scope: Scope, tally: RejectTa
       case 48: span.kind = r.int32(); break;
       case 57: span.startTimeUnixNano = readFixed64(r); break;
       case 65: span.endTimeUnixNano = readFixed64(r); break;
-      case 74: attrs = keyValue(r, span.attributes, attrs, limits.maxAttributes, at); break;
+      case 74: attrs = keyValue(r, span.attributes, attrs, limits.maxAttributes, at, 74); break;
       case 80: addDropped(span, r.uint32()); break;
       case 90: {
         if (span.events.length >= limits.maxEvents) {
@@ -292,7 +331,7 @@ function decodeEvent(r: Reader, at: Cursor): SpanEvent {
     const tag = r.uint32();
     if (tag === 9) event.timeUnixNano = readFixed64(r);
     else if (tag === 18) event.name = r.string();
-    else if (tag === 26) attrs = keyValue(r, event.attributes, attrs, at.limits.maxAttributesPerEvent, at);
+    else if (tag === 26) attrs = keyValue(r, event.attributes, attrs, at.limits.maxAttributesPerEvent, at, 26);
     else r.skipType(tag & 7, 0, tag >>> 3);
   }
   return event;
@@ -309,7 +348,7 @@ function decodeLink(r: Reader, at: Cursor): SpanLink | string {
     if (tag === 10) traceId = readId(r, 16);
     else if (tag === 18) spanId = readId(r, 8);
     else if (tag === 26) link.traceState = r.string();
-    else if (tag === 34) attrs = keyValue(r, link.attributes, attrs, at.limits.maxAttributesPerLink, at);
+    else if (tag === 34) attrs = keyValue(r, link.attributes, attrs, at.limits.maxAttributesPerLink, at, 34);
     else r.skipType(tag & 7, 0, tag >>> 3);
   }
   if (typeof traceId === 'number') return idLengthProblem('link trace_id', 16, traceId);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExportTraceServiceRequest } from '../../../proto/otlp.js';
-import { decodeJson, decodeProtobuf, decodeProtobufAsync } from './decode.js';
+import { DecodeError, decodeJson, decodeProtobuf, decodeProtobufAsync } from './decode.js';
 import { DEFAULT_SPAN_LIMITS, Dropped, truncateString, type SpanLimits } from './limits.js';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
@@ -36,6 +36,23 @@ const decoders = {
 };
 
 describe('span limits', () => {
+  it('skips attributes past the limit whatever their length, and refuses every cut of such a request (protobuf)', () => {
+    // Lengths of one, two and three bytes among the skipped attributes of span, resource, scope, event and link.
+    const sized = [...kvs(3), { key: 'mid', value: { stringValue: 'm'.repeat(200) } }, { key: 'big', value: { stringValue: 'b'.repeat(17_000) } }, ...kvs(2, 'after')];
+    const r = request(0, {
+      attributes: sized,
+      events: [{ timeUnixNano: '1700000000000000000', name: 'e', attributes: sized }],
+      links: [{ traceId: TRACE, spanId: SPAN, attributes: sized }],
+    });
+    const { spans, dropped } = decodeProtobuf(r.pb, LIMITS);
+    expect(Object.keys(spans[0].attributes)).toEqual(['k0', 'k1', 'k2']);
+    expect(spans[0].droppedAttributesCount).toBe(4);
+    expect(Object.keys(spans[0].events[0].attributes)).toEqual(['k0']);
+    expect(Object.keys(spans[0].links[0].attributes)).toEqual(['k0', 'k1']);
+    expect(dropped.attributes).toBe(4 + 6 + 5);
+    for (let n = 1; n < r.pb.length; n++) expect(() => decodeProtobuf(r.pb.subarray(0, n), LIMITS), `cut at ${n}`).toThrow(DecodeError);
+  });
+
   for (const [format, decode] of Object.entries(decoders)) {
     it(`keeps the first of each and counts what it drops (${format})`, () => {
       const { spans, dropped } = decode(request(4), LIMITS);
