@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { serve, type ServerType } from '@hono/node-server';
-import type { Config } from '../config/schema.js';
+import { memoryRefuseAt, type Config } from '../config/schema.js';
 import { splitEndpoint } from '../config/units.js';
 import { openStorage, type StorageTarget } from '../collector/storage/client.js';
 import { migrate } from '../collector/storage/migrations.js';
@@ -207,7 +207,7 @@ export class Service {
     this.admission = new Admission({
       maxBytes: config.limits.max_inflight_bytes,
       maxSpans: config.limits.max_inflight_spans,
-      memoryLimit: config.limits.memory_limit,
+      memoryLimit: memoryRefuseAt(config.limits),
       retryAfterMs: config.limits.retry_after,
       metrics: this.metrics,
       releaseMemory: this.storage.releaseMemory,

@@ -12,7 +12,7 @@ import type { Metrics } from './metrics.js';
 export interface AdmissionOptions {
   maxBytes: number;
   maxSpans: number;
-  /** Refuse new work while RSS is above this many bytes; 0 turns the check off. */
+  /** Refuse new work while RSS is above this many bytes (limits.memory_limit less memory_spike_limit); 0 turns the check off. */
   memoryLimit: number;
   retryAfterMs: number;
   metrics?: Metrics;
@@ -78,7 +78,7 @@ export class Admission {
     // Memory the engine's allocator keeps after a burst does not shrink by refusing, so an
     // idle process always takes the next request: refusing it would refuse forever.
     if ((others > 0 || this.spans > 0) && this.memoryOver()) {
-      throw this.overloaded(`resident memory above limits.memory_limit (${this.o.memoryLimit} bytes)`);
+      throw this.overloaded(`resident memory above limits.memory_limit less memory_spike_limit (${this.o.memoryLimit} bytes)`);
     }
   }
 

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, formatProblem, loadConfigFile, parseConfig, type ConfigProblem } from './load.js';
+import { memoryRefuseAt } from './schema.js';
 
 const data = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
 const SHIPPED = fileURLToPath(new URL('./spansift.yaml', import.meta.url));
@@ -199,6 +200,17 @@ describe('broken files: every problem at once, with line, column and key path', 
 
   it('duplicate-key.yaml: a key given twice', () => {
     expect(problemsOf(data('duplicate-key.yaml'))).toEqual([{ line: 5, column: 1, path: '', message: 'Map keys must be unique' }]);
+  });
+
+  it('limits.memory_spike_limit: refusing starts a fifth under memory_limit by default, and the headroom must fit in the limit', () => {
+    const limits = (yaml: string) => parseConfig(yaml, 'inline.yaml', {}).limits;
+    expect(memoryRefuseAt(limits('limits:\n  memory_limit: 500MiB\n'))).toBe(400 * 2 ** 20);
+    expect(memoryRefuseAt(limits('limits:\n  memory_limit: 512MiB\n  memory_spike_limit: 32MiB\n'))).toBe(480 * 2 ** 20);
+    expect(memoryRefuseAt(limits('limits:\n  max_inflight_spans: 10\n'))).toBe(0);
+    expect(parseProblems('limits:\n  memory_limit: 512MiB\n  memory_spike_limit: 600MiB\n')).toEqual([
+      `inline.yaml:3:23: limits.memory_spike_limit: must be less than limits.memory_limit (${512 * 2 ** 20} bytes)`,
+    ]);
+    expect(parseProblems('limits:\n  memory_spike_limit: 64MiB\n')).toEqual(['inline.yaml:2:23: limits.memory_spike_limit: needs limits.memory_limit']);
   });
 
   it('storage.clickhouse.embedded.idle_release: 0 or at least 10s', () => {

@@ -188,8 +188,14 @@ const limits = z.strictObject({
   max_inflight_bytes: size().default(128 * 1024 * 1024),
   /** Spans waiting for their insert. */
   max_inflight_spans: z.number().int().positive().default(100_000),
-  /** Refuse new requests while the process's resident memory is above this; 0 turns it off. */
+  /** Refuse new requests while the process's resident memory is above this, less `memory_spike_limit`; 0 turns it off. */
   memory_limit: size().default(0),
+  /**
+   * Headroom under memory_limit for what requests already let in still take (the collector's
+   * memory_limiter `spike_limit_mib`): refusing starts at memory_limit less this. Default: a
+   * fifth of memory_limit, as the collector's.
+   */
+  memory_spike_limit: size().optional(),
   /** What `Retry-After` / RetryInfo tell a client that was turned away. */
   retry_after: duration().default(1000),
   /**
@@ -217,7 +223,17 @@ const limits = z.strictObject({
   max_attributes_per_event: z.number().int().positive().default(128),
   /** Attributes kept per link, as the SDK's default. */
   max_attributes_per_link: z.number().int().positive().default(128),
+}).superRefine((v, ctx) => {
+  if (v.memory_spike_limit === undefined) return;
+  if (v.memory_limit === 0) ctx.addIssue({ code: 'custom', path: ['memory_spike_limit'], message: 'needs limits.memory_limit' });
+  else if (v.memory_spike_limit >= v.memory_limit) ctx.addIssue({ code: 'custom', path: ['memory_spike_limit'], message: `must be less than limits.memory_limit (${v.memory_limit} bytes)` });
 });
+
+/** Where refusing starts under limits.memory_limit: the limit less its spike headroom (0: no limit). */
+export function memoryRefuseAt(l: { memory_limit: number; memory_spike_limit?: number }): number {
+  if (l.memory_limit <= 0) return 0;
+  return l.memory_limit - (l.memory_spike_limit ?? Math.floor(l.memory_limit / 5));
+}
 
 const signIn = z.strictObject({
   /** Failed sign-ins allowed per user name within `window` before further tries are refused. */
