@@ -96,7 +96,7 @@ export class Admission {
   }
 
   /**
-   * Whether resident memory is above limits.memory_limit (read at most every 5 ms); while it
+   * Whether resident memory is above limits.memory_limit less memory_spike_limit (read at most every 5 ms); while it
    * is, at most once a second, collects Node's garbage and has the engine give back the pages
    * its allocator keeps. The log's drain asks too: after a burst it inserts with no request
    * coming in, and its reads and inserts need the same collection.

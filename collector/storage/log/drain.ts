@@ -27,7 +27,7 @@ export interface DrainOptions {
   windowBytes: number;
   /** The window while `memoryOver` says so: one batch, inserted alone. */
   batchBytes: number;
-  /** Whether the process is above limits.memory_limit (and, while it is, memory is being given back). */
+  /** Whether the process is above limits.memory_limit less memory_spike_limit (and, while it is, memory is being given back). */
   memoryOver?: () => boolean;
   retryAfterMs: number;
   /** Sends what the sinks have gathered at once (at shutdown, and over limits.memory_limit). */

@@ -23,7 +23,7 @@ export interface LogIngestOptions {
   concurrency: number;
   retryAfterMs: number;
   kick: () => void;
-  /** Whether the process is above limits.memory_limit (Admission.memoryOver). */
+  /** Whether the process is above limits.memory_limit less memory_spike_limit (Admission.memoryOver). */
   memoryOver?: () => boolean;
   log: Logger;
   metrics?: Metrics;
