@@ -154,14 +154,24 @@ async function start(file: string): Promise<number> {
   const { ConfigReloader } = await import('./reload.js');
   const reloader = new ConfigReloader(file, service, log);
   let stopping: Promise<void> | undefined;
+  // Keeps the process alive until stopped, without waking it (its servers may not be listening yet).
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
+  let stopped!: () => void;
+  const done = new Promise<void>((r) => (stopped = r));
   const stop = (signal: string) => {
     if (stopping) return;
     log.info({ signal }, 'stopping: finishing requests in flight and flushing');
     reloader.close();
-    stopping = service.stop().then(
-      () => log.info('stopped'),
-      (e) => log.error({ err: e }, 'error while stopping'),
-    );
+    stopping = service
+      .stop()
+      .then(
+        () => log.info('stopped'),
+        (e) => log.error({ err: e }, 'error while stopping'),
+      )
+      .finally(() => {
+        clearInterval(keepAlive);
+        stopped();
+      });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -172,16 +182,10 @@ async function start(file: string): Promise<number> {
   } catch (e) {
     log.fatal({ err: e }, 'spansift could not start');
     await service.stop().catch(() => undefined);
+    clearInterval(keepAlive);
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    const wait = setInterval(() => {
-      if (stopping) {
-        clearInterval(wait);
-        void stopping.then(resolve);
-      }
-    }, 50);
-  });
+  await done;
   return 0;
 }
 

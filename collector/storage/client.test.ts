@@ -25,18 +25,19 @@ async function serverSettings(embedded: ClickHouseConfig['embedded'], memoryLimi
   const cfg = { database: 'default', traces_table: 'otel_traces', embedded } as ClickHouseConfig;
   opened = { target: openStorage(cfg, dir, memoryLimit), dir };
   const rs = await opened.target.client.query({
-    query: `SELECT name, value FROM system.server_settings WHERE name IN ('max_server_memory_usage', 'mark_cache_size', 'uncompressed_cache_size')`,
+    query: `SELECT name, value FROM system.server_settings WHERE name IN ('max_server_memory_usage', 'mark_cache_size', 'uncompressed_cache_size', 'memory_worker_period_ms')`,
     format: 'JSONEachRow',
   });
   return Object.fromEntries((await rs.json<{ name: string; value: string }>()).map((r) => [r.name, r.value]));
 }
 
 describe('embedded engine settings', () => {
-  it('gives the engine half of limits.memory_limit and small caches', async () => {
+  it('gives the engine half of limits.memory_limit, small caches and a memory worker that wakes each second', async () => {
     expect(await serverSettings({ settings: {}, merge_tree: {}, idle_release: 60_000 }, 600 * MiB)).toEqual({
       max_server_memory_usage: String(300 * MiB),
       mark_cache_size: String(32 * MiB),
       uncompressed_cache_size: '0',
+      memory_worker_period_ms: '1000',
     });
   });
 
