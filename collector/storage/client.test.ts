@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStorage, type StorageTarget } from './client.js';
+import { engineArgs, openStorage, type StorageTarget } from './client.js';
 import type { ClickHouseConfig } from '../../config/schema.js';
 
 const MiB = 1024 * 1024;
@@ -39,6 +39,14 @@ describe('embedded engine settings', () => {
       uncompressed_cache_size: '0',
       memory_worker_period_ms: '1000',
     });
+  });
+
+  it('lets an idle table look for background work from every second, not every tenth (a setting the engine does not list)', () => {
+    const args = engineArgs({ settings: {}, merge_tree: {}, idle_release: 60_000 }, 0);
+    expect(args).toContain('--background_processing_pool_thread_sleep_seconds_if_nothing_to_do=1');
+    expect(engineArgs({ settings: { background_processing_pool_thread_sleep_seconds_if_nothing_to_do: 0.1 }, merge_tree: {}, idle_release: 60_000 }, 0)).toContain(
+      '--background_processing_pool_thread_sleep_seconds_if_nothing_to_do=0.1',
+    );
   });
 
   it('takes embedded.max_memory and embedded.settings over its own', async () => {
