@@ -56,20 +56,24 @@ describe('embedded engine settings', () => {
     });
   });
 
-  it('merges small parts less eagerly, as embedded.merge_tree says', async () => {
+  it('merges small parts less eagerly and column by column, as embedded.merge_tree says', async () => {
     const mergeTree = async (merge_tree: Record<string, string | number>) => {
       await serverSettings({ settings: {}, merge_tree, idle_release: 60_000 }, 0);
       const rs = await opened!.target.client.query({
-        query: `SELECT name, value FROM system.merge_tree_settings WHERE name IN ('merge_selector_base', 'min_parts_to_merge_at_once')`,
+        query: `SELECT name, value FROM system.merge_tree_settings WHERE name IN ('merge_selector_base', 'min_parts_to_merge_at_once', 'vertical_merge_algorithm_min_rows_to_activate')`,
         format: 'JSONEachRow',
       });
       return Object.fromEntries((await rs.json<{ name: string; value: string }>()).map((r) => [r.name, r.value]));
     };
-    expect(await mergeTree({})).toEqual({ merge_selector_base: '20', min_parts_to_merge_at_once: '8' });
+    expect(await mergeTree({})).toEqual({ merge_selector_base: '20', min_parts_to_merge_at_once: '8', vertical_merge_algorithm_min_rows_to_activate: '1' });
     await opened!.target.client.close();
     opened!.target.close?.();
     opened = undefined;
-    expect(await mergeTree({ merge_selector_base: 5, min_parts_to_merge_at_once: 0 })).toEqual({ merge_selector_base: '5', min_parts_to_merge_at_once: '0' });
+    expect(await mergeTree({ merge_selector_base: 5, min_parts_to_merge_at_once: 0, vertical_merge_algorithm_min_rows_to_activate: 131072 })).toEqual({
+      merge_selector_base: '5',
+      min_parts_to_merge_at_once: '0',
+      vertical_merge_algorithm_min_rows_to_activate: '131072',
+    });
   });
 
   it('names a MergeTree setting the engine does not know', async () => {

@@ -1,0 +1,31 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStorage } from '../collector/storage/client.js';
+import { migrate, TRACES_MIGRATIONS } from '../collector/storage/migrations.js';
+import { spanToRow } from '../collector/storage/rows.js';
+import { decodedSpans } from './spans.js';
+import { threadCpuSeconds } from './proc.js';
+const mcpu = () => { let m = 0; for (const [k, v] of threadCpuSeconds(process.pid)) if (/Merge/i.test(k)) m += v; return m; };
+const shape = (process.env.SHAPE ?? 'llm') as any; const per = Number(process.argv[2] ?? 1500), n = Number(process.argv[3] ?? 120);
+const mt = process.argv[4] ? JSON.parse(process.argv[4]) : {};
+const dir = mkdtempSync(join(tmpdir(), 'zz-merge-'));
+const t = openStorage({ database: 'default', traces_table: 'otel_traces', embedded: { settings: {}, merge_tree: mt, idle_release: 0 } } as any, dir, 0);
+const client = t.client;
+await migrate(client, { database: 'default', table: 'otel_traces', ttlSeconds: 0 } as any, TRACES_MIGRATIONS);
+const rows = decodedSpans(shape, per).map((s) => spanToRow(s));
+console.log('batch json MiB', (Buffer.byteLength(JSON.stringify(rows)) / 2 ** 20).toFixed(2));
+const seen = new Map<string, any>();
+let stop = false; let maxTrack = 0;
+const poll = (async () => { while (!stop) {
+  const rs = await client.query({ query: "SELECT table, result_part_name, num_parts, total_size_bytes_compressed c, total_size_bytes_uncompressed u, rows_read, memory_usage m, merge_algorithm a, (SELECT value FROM system.metrics WHERE metric='MemoryTracking') tr FROM system.merges", format: 'JSONEachRow' });
+  for (const r of await rs.json<any>()) { const k = r.table + r.result_part_name; const o = seen.get(k); if (!o || Number(r.m) > Number(o.m)) seen.set(k, r); maxTrack = Math.max(maxTrack, Number(r.tr)); }
+  await new Promise((r) => setTimeout(r, 20));
+} })();
+for (let i = 0; i < n; i++) await client.insert({ table: 'default.otel_traces', values: rows, format: 'JSONEachRow' });
+await new Promise((r) => setTimeout(r, 8000));
+stop = true; await poll;
+for (const r of [...seen.values()].sort((a, b) => Number(b.m) - Number(a.m)).slice(0, 12)) console.log(r.table, r.a, 'parts', r.num_parts, 'compressed MiB', (r.c / 2 ** 20).toFixed(1), 'uncompressed MiB', (r.u / 2 ** 20).toFixed(1), 'mem MiB', (r.m / 2 ** 20).toFixed(1));
+console.log('merge cpu s', mcpu().toFixed(2), 'rows merged', [...seen.values()].filter((r) => r.table === 'otel_traces').reduce((a, r) => a + Number(r.rows_read), 0));
+console.log('merges seen', seen.size, 'max tracking MiB', (maxTrack / 2 ** 20).toFixed(0));
+await client.close(); t.close?.();
