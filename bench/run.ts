@@ -121,7 +121,7 @@ if (!values.only || values.only === 'llm') {
 }
 // A burst at saturation under a memory limit: the limit must hold while the log's backlog drains too.
 if (!values.only || values.only === 'llm') {
-  variants.push({ shape: 'llm', label: 'LLM, `limits.memory_limit: 768MiB`', config: { limits: { memory_limit: '768MiB' } } });
+  for (const limit of ['768MiB', '512MiB']) variants.push({ shape: 'llm', label: `LLM, \`limits.memory_limit: ${limit}\``, config: { limits: { memory_limit: limit } } });
 }
 if ((!values.only || values.only === 'llm' || onlyRedaction) && !skip.has('redaction')) {
   variants.push({ shape: 'llm', label: 'LLM, processors.redaction (typical section, below)', config: { processors: { redaction: TYPICAL_REDACTION } } });
@@ -236,10 +236,10 @@ if (!skip.has('rates')) {
   if (!quick) rows.push({ label: 'small, 10,000/s, ack after insert (batch.max_delay 20ms)', shape: 'small', rate: 10_000, config: noLog });
   // spansift's MergeTree settings against ClickHouse's own, at the rate where merges weigh most.
   rows.push({
-    label: "small, 2,000/s, ClickHouse's merge settings (`embedded.merge_tree: {merge_selector_base: 5, min_parts_to_merge_at_once: 0}`)",
+    label: "small, 2,000/s, ClickHouse's merge settings (`embedded.merge_tree: {merge_selector_base: 5, min_parts_to_merge_at_once: 0, vertical_merge_algorithm_min_rows_to_activate: 131072}`)",
     shape: 'small',
     rate: 2000,
-    config: { storage: { clickhouse: { embedded: { merge_tree: { merge_selector_base: 5, min_parts_to_merge_at_once: 0 } } } } },
+    config: { storage: { clickhouse: { embedded: { merge_tree: { merge_selector_base: 5, min_parts_to_merge_at_once: 0, vertical_merge_algorithm_min_rows_to_activate: 131072 } } } } },
   });
   // Beyond saturation, under a memory limit: peak RSS against the limit, and what was turned away.
   for (const limit of ['768MiB', '512MiB']) {
