@@ -214,19 +214,10 @@ function skipRun(r: Reader, tag: number): number {
   let n = 0;
   for (;;) {
     const start = pos;
-    let b = buf[pos++];
-    let length = b & 0x7f;
-    if (b & 0x80) {
-      b = buf[pos++];
-      length |= (b & 0x7f) << 7;
-      if (b & 0x80) {
-        r.pos = start;
-        r.skipType(2);
-        return n + 1;
-      }
-    }
-    pos += length;
-    if (pos > end) {
+    const low = buf[pos++];
+    const high = low & 0x80 ? buf[pos++] : 0;
+    pos += (low & 0x7f) | ((high & 0x7f) << 7);
+    if (high & 0x80 || pos > end) {
       r.pos = start;
       r.skipType(2);
       return n + 1;
