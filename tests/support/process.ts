@@ -11,14 +11,41 @@ import { stringify } from 'yaml';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
+/**
+ * A port for a config that must name one before the process starts (a restart on the same
+ * ports, a command that reads `ui.endpoint`). It is chosen below the kernel's ephemeral range,
+ * where no outgoing connection or `listen(0)` can take it between now and the restart, and in
+ * a slice of that space of its own for each test worker.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const [low] = ephemeralRange();
+  const floor = 10_000;
+  const workers = 16;
+  const slice = Math.floor((low - floor) / workers);
+  const worker = Number(process.env.VITEST_POOL_ID ?? process.pid) % workers;
+  const base = floor + worker * slice;
+  for (let tries = 0; tries < 200; tries++) {
+    const port = base + Math.floor(Math.random() * slice);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in ${base}-${base + slice - 1}`);
+}
+
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low > 10_000 + 1_600 && high >= low) return [low, high];
+  } catch {
+    // Not Linux: the IANA range, which most systems use.
+  }
+  return [49_152, 65_535];
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
 }
 
