@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import { stringify } from 'yaml';
 import { encodeRequest, type Shape } from './spans.js';
-import { cpuSeconds, peakRssBytes, sampleAnon } from './proc.js';
+import { cpuSeconds, peakRssBytes, sampleAnon, threadCpuDelta, threadCpuSeconds } from './proc.js';
 import { freePort } from '../tests/support/process.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -30,6 +30,8 @@ export interface IngestResult {
   /** Peak anonymous RSS (sampled), without the mapped files. */
   peakAnonBytes: number;
   refused: number;
+  /** CPU seconds by thread name, from the first request to the last span in ClickHouse. */
+  threads: Record<string, number>;
 }
 
 export async function startSpansift(extra: Record<string, unknown> = {}) {
@@ -110,6 +112,7 @@ export async function runIngest(
   let next = 0;
   let refused = 0;
   const cpu0 = cpuSeconds(child.pid!);
+  const threads0 = threadCpuSeconds(child.pid!);
   const stopSampling = sampleAnon(child.pid!);
   const t0 = performance.now();
   const worker = async () => {
@@ -140,6 +143,7 @@ export async function runIngest(
     peakRssBytes: peakRssBytes(child.pid!),
     peakAnonBytes: stopSampling(),
     refused,
+    threads: threadCpuDelta(threads0, threadCpuSeconds(child.pid!)),
   };
   await opts.atEnd?.(`http://127.0.0.1:${uiPort}`);
   agent.destroy();

@@ -47,18 +47,28 @@ export function sampleAnon(pid: number, everyMs = 100): () => number {
   };
 }
 
-/** CPU seconds per thread name (the engine names its threads: MergeMutate, ThreadPool...; Node's are `node`). */
+/** CPU seconds per thread name (`main` is Node's main thread, its other threads are `node`; the engine names its own: MergeMutate, ThreadPool...). */
 export function threadCpuSeconds(pid: number): Map<string, number> {
   const out = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / TICKS);
     } catch {
       /* the thread ended */
     }
+  }
+  return out;
+}
+
+/** CPU seconds per thread name spent between two threadCpuSeconds readings (threads born in between count whole). */
+export function threadCpuDelta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, s] of after) {
+    const d = s - (before.get(name) ?? 0);
+    if (d > 0.0005) out[name] = d;
   }
   return out;
 }

@@ -7,7 +7,7 @@
  */
 import { Agent, request } from 'node:http';
 import { encodeRequest, type Shape } from './spans.js';
-import { anonBytes, cpuSeconds, peakRssBytes, rssBytes, sampleAnon, threadCpuSeconds } from './proc.js';
+import { anonBytes, cpuSeconds, peakRssBytes, rssBytes, sampleAnon, threadCpuDelta, threadCpuSeconds } from './proc.js';
 import { metric, startSpansift } from './ingest.js';
 
 export interface RateResult {
@@ -28,6 +28,8 @@ export interface RateResult {
   p50Ms: number;
   p99Ms: number;
   refused: number;
+  /** CPU seconds over the window by thread name (`node` is Node's main thread and its workers; the engine names its own). */
+  threads: Record<string, number>;
   /** Idle after the load: CPU % and RSS, `settleSeconds` after the last request. */
   after?: IdleResult;
 }
@@ -99,11 +101,11 @@ export async function runRate(shape: Shape, rate: number, o: RateOptions = {}): 
   let refused = 0;
   let sent = 0;
   const inflight = new Set<Promise<void>>();
-  let marks: { cpu: number; merges: number; inserts: number; commits: number } | undefined;
+  let marks: { cpu: number; merges: number; inserts: number; commits: number; threads: Map<string, number> } | undefined;
   const merges = () => threadCpuSeconds(pid).get('MergeMutate') ?? 0;
   const marking = (async () => {
     await sleep(windowStart - performance.now());
-    marks = { cpu: cpuSeconds(pid), merges: merges(), inserts: await inserts(uiPort), commits: await metric(uiPort, 'spansift_log_commit_duration_seconds_count') };
+    marks = { cpu: cpuSeconds(pid), threads: threadCpuSeconds(pid), merges: merges(), inserts: await inserts(uiPort), commits: await metric(uiPort, 'spansift_log_commit_duration_seconds_count') };
   })();
   while (performance.now() < end) {
     const now = performance.now();
@@ -127,6 +129,7 @@ export async function runRate(shape: Shape, rate: number, o: RateOptions = {}): 
   }
   await marking;
   const cpu = cpuSeconds(pid) - marks!.cpu;
+  const threads = threadCpuDelta(marks!.threads, threadCpuSeconds(pid));
   const mergeCpu = merges() - marks!.merges;
   const ins = (await inserts(uiPort)) - marks!.inserts;
   const commits = (await metric(uiPort, 'spansift_log_commit_duration_seconds_count')) - marks!.commits;
@@ -145,6 +148,7 @@ export async function runRate(shape: Shape, rate: number, o: RateOptions = {}): 
     p50Ms: pct(latencies, 50),
     p99Ms: pct(latencies, 99),
     refused,
+    threads,
   };
   if (o.settleSeconds) {
     await sleep(o.settleSeconds * 1000);

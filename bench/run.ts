@@ -12,8 +12,9 @@
  * and the redaction processor alone on one core.
  *
  * Fixed rates: spansift fed open loop at ordinary rates (bench/rate.ts), its CPU per span
- * compared with the saturated CPU per span of the same run; `--rates quick` shortens the
- * windows and leaves out one alternative.
+ * compared with the saturated CPU per span of the same run, and what the machine charges for
+ * the same in-process work done at those rates' spacing (bench/cold.ts); `--rates quick`
+ * shortens the windows and leaves out one alternative.
  *
  *   npm run bench [-- --spans N] [-- --rounds R] [-- --out FILE] [-- --only llm|small|redaction|labeling|page|datasets|evaluate|rates|forwarding] [-- --skip ingest,rates,rules,redaction,labeling,page,datasets,evaluate,forwarding] [-- --rates full|quick]
  */
@@ -30,6 +31,7 @@ import { runDatasets } from './datasets.js';
 import { runEvaluate } from './evaluate.js';
 import { runForwarding } from './forwarding.js';
 import { runIdle, runRate, type RateResult } from './rate.js';
+import { GAPS_MS, runCold, type ColdResult } from './cold.js';
 import { runRedaction, TYPICAL_REDACTION } from './redaction.js';
 
 const { values } = parseArgs({
@@ -245,18 +247,30 @@ if (!skip.has('rates')) {
   for (const limit of ['768MiB', '512MiB']) {
     rows.push({ label: `small, 60,000/s offered (beyond saturation), \`limits.memory_limit: ${limit}\``, shape: 'small', rate: 60_000, config: { limits: { memory_limit: limit } } });
   }
-  say('| row | spans/s acknowledged | CPU, % of one core (of which merges) | CPU per span (µs) | × saturated CPU per span | inserts/s | log commits/s | export p50 / p99 (ms) | refused | peak RSS (anonymous) |');
-  say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const coldBefore = runCold('small');
+  say('| row | spans/s acknowledged | CPU, % of one core (of which merges) | of which Node\'s main thread | CPU per span (µs) | × saturated CPU per span | inserts/s | log commits/s | export p50 / p99 (ms) | refused | peak RSS (anonymous) |');
+  say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   let settled: RateResult | undefined;
   for (const row of rows) {
     const r = await runRate(row.shape, row.rate, { windowSeconds, warmupSeconds, extraConfig: row.config, settleSeconds: row.settle ? 60 : undefined });
     if (row.settle) settled = r;
     const x = r.cpuPerSpanUs / 1e6 / saturatedCpu.get(row.shape)!;
     console.error(`  rate: ${row.label}: ${r.cpuPercent.toFixed(0)}% CPU, ${x.toFixed(2)}x, p99 ${r.p99Ms.toFixed(0)} ms`);
-    say(`| ${row.label} | ${r.achieved.toFixed(0)} | ${r.cpuPercent.toFixed(1)} (${r.mergePercent.toFixed(1)}) | ${r.cpuPerSpanUs.toFixed(1)} | **${x.toFixed(2)}x** | ${r.insertsPerSecond.toFixed(2)} | ${r.logCommitsPerSecond.toFixed(1)} | ${r.p50Ms.toFixed(0)} / **${r.p99Ms.toFixed(0)}** | ${r.refused} | ${mib(r.peakRssBytes)} (${mib(r.peakAnonBytes)}) |`);
+    const main = ((r.threads.main ?? 0) / windowSeconds) * 100;
+    say(`| ${row.label} | ${r.achieved.toFixed(0)} | ${r.cpuPercent.toFixed(1)} (${r.mergePercent.toFixed(1)}) | ${main.toFixed(1)} | ${r.cpuPerSpanUs.toFixed(1)} | **${x.toFixed(2)}x** | ${r.insertsPerSecond.toFixed(2)} | ${r.logCommitsPerSecond.toFixed(1)} | ${r.p50Ms.toFixed(0)} / **${r.p99Ms.toFixed(0)}** | ${r.refused} | ${mib(r.peakRssBytes)} (${mib(r.peakAnonBytes)}) |`);
   }
   say('');
   say(`Saturated CPU per span in this run (default config): small ${(saturatedCpu.get('small')! * 1e6).toFixed(1)} µs, LLM ${(saturatedCpu.get('llm')! * 1e6).toFixed(1)} µs; peak RSS at saturation: small ${mib(saturatedRss.get('small')!)}, LLM ${mib(saturatedRss.get('llm')!)}.`);
+  const coldAfter = runCold('small');
+  say('');
+  say('What this machine charges for work done at a rate (bench/cold.ts): the in-process work of one 100-span small request (decode, rows,');
+  say('their JSON, the log record), no I/O, CPU per request back to back and with a pause before each, measured before and after the rows above.');
+  say('On a quiet bare-metal machine the three are close; where they are not, every per-request cost in the rows above is multiplied alike.');
+  say('');
+  say('| pause before each request | CPU per request, before the rows (µs) | × back to back | after the rows (µs) | × back to back |');
+  say('| --- | --- | --- | --- | --- |');
+  const cold = (c: ColdResult, gap: number) => `${c.cpuUsByGapMs[gap].toFixed(0)} | ${(c.cpuUsByGapMs[gap] / c.cpuUsByGapMs[0]).toFixed(2)}x`;
+  for (const gap of GAPS_MS) say(`| ${gap === 0 ? 'none (back to back)' : `${gap} ms (the spacing of ${(100_000 / gap).toLocaleString('en-US')} spans/s)`} | ${cold(coldBefore, gap)} | ${cold(coldAfter, gap)} |`);
   const fresh = await runIdle();
   say('');
   say('| idle | CPU, % of one core | RSS | anonymous |');
