@@ -8,6 +8,7 @@
  * they cost nearly the same. Runs in its own process.
  *
  *   npx tsx bench/cold.ts [small|llm]
+ *   npx tsx bench/cold.ts --machine    (the same question for plain work, without spansift's code)
  */
 import { execFileSync } from 'node:child_process';
 import type { Shape } from './spans.js';
@@ -66,6 +67,55 @@ export function runCold(shape: Shape): ColdResult {
   return JSON.parse(out.trim().split('\n').pop()!) as ColdResult;
 }
 
+/**
+ * The same question without spansift's code: a fresh 16 MiB buffer (page faults), 200 reads
+ * of /proc/self/stat (system calls), a walk over a 32 MiB array already in memory, and a
+ * loop of arithmetic alone; milliseconds per run, median of the runs, by the pause before each.
+ */
+async function machine(): Promise<Record<string, Record<number, number>>> {
+  const { readFileSync } = await import('node:fs');
+  const big = new Float64Array(4 * 1024 * 1024);
+  const work: Record<string, () => number> = {
+    'fresh 16 MiB buffer': () => Buffer.alloc(16 * 1024 * 1024)[100],
+    '200 reads of /proc/self/stat': () => {
+      let n = 0;
+      for (let i = 0; i < 200; i++) n += readFileSync('/proc/self/stat').length;
+      return n;
+    },
+    'walk over 32 MiB in memory': () => {
+      let x = 0;
+      for (let i = 0; i < big.length; i += 8) x += big[i];
+      return x;
+    },
+    'arithmetic alone': () => {
+      let x = 0;
+      for (let i = 0; i < 2_000_000; i++) x = (x * 31 + i) | 0;
+      return x;
+    },
+  };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const out: Record<string, Record<number, number>> = {};
+  for (const [name, f] of Object.entries(work)) {
+    for (let i = 0; i < 5; i++) f();
+    for (const gap of [0, 100, 1000]) {
+      const times: number[] = [];
+      for (let k = 0; k < (gap >= 1000 ? 5 : 12); k++) {
+        await sleep(gap);
+        const t0 = performance.now();
+        f();
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      (out[name] ??= {})[gap] = times[times.length >> 1];
+    }
+  }
+  return out;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(JSON.stringify(await measure((process.argv[2] ?? 'small') as Shape)));
+  if (process.argv.includes('--machine')) {
+    for (const [name, byGap] of Object.entries(await machine())) {
+      console.log(`${name}: ${Object.entries(byGap).map(([gap, ms]) => `${ms.toFixed(2)} ms after ${gap} ms`).join(', ')}`);
+    }
+  } else console.log(JSON.stringify(await measure((process.argv[2] ?? 'small') as Shape)));
 }
