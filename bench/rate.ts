@@ -28,7 +28,7 @@ export interface RateResult {
   p50Ms: number;
   p99Ms: number;
   refused: number;
-  /** CPU seconds over the window by thread name (`node` is Node's main thread and its workers; the engine names its own). */
+  /** CPU seconds over the window by thread name (`main` is Node's main thread, `node` its other threads; the engine names its own). */
   threads: Record<string, number>;
   /** Idle after the load: CPU % and RSS, `settleSeconds` after the last request. */
   after?: IdleResult;
@@ -101,11 +101,10 @@ export async function runRate(shape: Shape, rate: number, o: RateOptions = {}): 
   let refused = 0;
   let sent = 0;
   const inflight = new Set<Promise<void>>();
-  let marks: { cpu: number; merges: number; inserts: number; commits: number; threads: Map<string, number> } | undefined;
-  const merges = () => threadCpuSeconds(pid).get('MergeMutate') ?? 0;
+  let marks: { cpu: number; inserts: number; commits: number; threads: Map<string, number> } | undefined;
   const marking = (async () => {
     await sleep(windowStart - performance.now());
-    marks = { cpu: cpuSeconds(pid), threads: threadCpuSeconds(pid), merges: merges(), inserts: await inserts(uiPort), commits: await metric(uiPort, 'spansift_log_commit_duration_seconds_count') };
+    marks = { cpu: cpuSeconds(pid), threads: threadCpuSeconds(pid), inserts: await inserts(uiPort), commits: await metric(uiPort, 'spansift_log_commit_duration_seconds_count') };
   })();
   while (performance.now() < end) {
     const now = performance.now();
@@ -130,7 +129,7 @@ export async function runRate(shape: Shape, rate: number, o: RateOptions = {}): 
   await marking;
   const cpu = cpuSeconds(pid) - marks!.cpu;
   const threads = threadCpuDelta(marks!.threads, threadCpuSeconds(pid));
-  const mergeCpu = merges() - marks!.merges;
+  const mergeCpu = threads.MergeMutate ?? 0;
   const ins = (await inserts(uiPort)) - marks!.inserts;
   const commits = (await metric(uiPort, 'spansift_log_commit_duration_seconds_count')) - marks!.commits;
   await Promise.all(inflight);
