@@ -18,12 +18,9 @@ const ROOT = new URL('../../', import.meta.url).pathname;
  * a slice of that space of its own for each test worker.
  */
 export async function freePort(): Promise<number> {
-  const [low] = ephemeralRange();
-  const floor = 10_000;
-  const workers = 16;
-  const slice = Math.floor((low - floor) / workers);
-  const worker = Number(process.env.VITEST_POOL_ID ?? process.pid) % workers;
-  const base = floor + worker * slice;
+  const slice = Math.floor((ephemeralStart() - PORT_FLOOR) / WORKER_SLICES);
+  const worker = Number(process.env.VITEST_POOL_ID ?? process.pid) % WORKER_SLICES;
+  const base = PORT_FLOOR + worker * slice;
   for (let tries = 0; tries < 200; tries++) {
     const port = base + Math.floor(Math.random() * slice);
     if (await canListen(port)) return port;
@@ -31,14 +28,19 @@ export async function freePort(): Promise<number> {
   throw new Error(`no free port in ${base}-${base + slice - 1}`);
 }
 
-function ephemeralRange(): [number, number] {
+const PORT_FLOOR = 10_000;
+const WORKER_SLICES = 16;
+
+/** The first port the kernel hands out on its own (Linux reads it from /proc; elsewhere the IANA range's start). */
+function ephemeralStart(): number {
   try {
-    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    if (low > 10_000 + 1_600 && high >= low) return [low, high];
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    // A range starting this low leaves no room below it: fall back as elsewhere.
+    if (low >= PORT_FLOOR + WORKER_SLICES * 100) return low;
   } catch {
-    // Not Linux: the IANA range, which most systems use.
+    // Not Linux.
   }
-  return [49_152, 65_535];
+  return 49_152;
 }
 
 function canListen(port: number): Promise<boolean> {
