@@ -27,36 +27,54 @@ export class Pipeline implements TracesConsumer {
   ) {}
 
   async consume(decoded: DecodedExport, transport: Transport): Promise<ExportResult> {
-    const { spans } = decoded;
-    if (decoded.rejected) this.metrics?.refusedSpans.inc({ transport, reason: 'invalid' }, decoded.rejected);
-    if (spans.length === 0) return { rejected: decoded.rejected, message: decoded.rejectReason };
+    const count = decoded.spans.length;
+    const { rejected, rejectReason: message } = decoded;
+    if (rejected) this.metrics?.refusedSpans.inc({ transport, reason: 'invalid' }, rejected);
+    if (count === 0) return { rejected, message };
     try {
-      this.admission.takeSpans(spans.length);
+      this.admission.takeSpans(count);
     } catch (e) {
-      this.metrics?.refusedSpans.inc({ transport, reason: 'overloaded' }, spans.length);
+      this.metrics?.refusedSpans.inc({ transport, reason: 'overloaded' }, count);
       throw e;
     }
     try {
-      // Processed (redacted) span by span as the rows are built: what is stored, routed and
-      // forwarded is the processed span.
-      const stepper = this.processor?.stepper();
-      const rows = await toRows(decoded, stepper);
-      // Spans and what the router makes of them (queue items) are both stored before the answer.
-      await this.writer.write(rows, this.router?.route(spans, Date.now()));
-      this.metrics?.acceptedSpans.inc({ transport }, spans.length);
+      const { write, forward } = await this.prepare(decoded);
+      await write;
+      this.metrics?.acceptedSpans.inc({ transport }, count);
       // Forwarding sees the spans as they were stored. It queues them before the answer
       // (a success means stored and queued for forwarding), and it never fails the export.
-      // The request's own bytes only while no processor changed the spans.
-      if (this.stored) await this.stored.spans(spans, stepper ? undefined : decoded.wire);
-      return { rejected: decoded.rejected, message: decoded.rejectReason };
+      if (forward) await forward();
+      return { rejected, message };
     } catch (e) {
-      if (e instanceof SpansiftError && e.code === 'BODY_TOO_LARGE') this.metrics?.refusedSpans.inc({ transport, reason: 'too_large' }, spans.length);
-      else if (e instanceof SpansiftError && e.code === 'OVERLOADED') this.metrics?.refusedSpans.inc({ transport, reason: 'overloaded' }, spans.length);
-      else this.metrics?.failedSpans.inc({ transport }, spans.length);
+      if (e instanceof SpansiftError && e.code === 'BODY_TOO_LARGE') this.metrics?.refusedSpans.inc({ transport, reason: 'too_large' }, count);
+      else if (e instanceof SpansiftError && e.code === 'OVERLOADED') this.metrics?.refusedSpans.inc({ transport, reason: 'overloaded' }, count);
+      else this.metrics?.failedSpans.inc({ transport }, count);
       throw storageError(e);
     } finally {
-      this.admission.releaseSpans(spans.length);
+      this.admission.releaseSpans(count);
     }
+  }
+
+  /**
+   * The rows and items, handed to the writer. The decoded spans are taken out of the export:
+   * while the write waits (the log's commit, or the insert), only the row text is held, not
+   * the span objects, unless forwarding still needs them. At saturation dozens of exports
+   * wait at once, and their spans would otherwise outlive a young-generation collection.
+   */
+  private async prepare(decoded: DecodedExport): Promise<{ write: Promise<void>; forward?: () => Promise<void> }> {
+    // Processed (redacted) span by span as the rows are built: what is stored, routed and
+    // forwarded is the processed span.
+    const stepper = this.processor?.stepper();
+    const rows = await toRows(decoded, stepper);
+    const spans = decoded.spans;
+    decoded.spans = [];
+    // Spans and what the router makes of them (queue items) are both stored before the answer.
+    const write = this.writer.write(rows, this.router?.route(spans, Date.now()));
+    const stored = this.stored;
+    if (!stored) return { write };
+    // The request's own bytes only while no processor changed the spans.
+    const wire = stepper ? undefined : decoded.wire;
+    return { write, forward: () => stored.spans(spans, wire) };
   }
 }
 
