@@ -4,7 +4,8 @@
  * become U+FFFD, and nothing else changes.
  */
 import { describe, expect, it } from 'vitest';
-import { serializeRows, wellFormed } from './json-rows.js';
+import { joinChunks, serializeRows, wellFormed } from './json-rows.js';
+import { decodePayload, encodeRecord } from './log/record.js';
 
 const parse = (rows: { json: string }) => JSON.parse(`[${rows.json}]`) as unknown[][];
 /** Node 20 has String#toWellFormed; the ES2022 lib types do not. */
@@ -38,5 +39,18 @@ describe('serializeRows', () => {
       for (let n = next() % 12; n > 0; n--) s += alphabet[next() % alphabet.length];
       expect(parse(serializeRows([[s]]))[0][0]).toBe(toWellFormed(s));
     }
+  });
+});
+
+describe('joinChunks', () => {
+  it('joins rows given as strings and as UTF-8 bytes read back from a log record into one insert body', () => {
+    const a = serializeRows([['é', 1], ['\u4e2d\ud83d\ude00', 2]]);
+    const b = serializeRows([['plain', 3]]);
+    // The bytes as the drain hands them over: parts of a frame read back from the log.
+    const { buf } = encodeRecord([{ table: 'spans', rows: a.count, json: a.json }, { table: 'items', rows: b.count, json: b.json }]);
+    const parts = decodePayload(buf.subarray(8))!;
+    expect(parts.every((p) => Buffer.isBuffer(p.json))).toBe(true);
+    const body = joinChunks([{ json: 'null', count: 1 }, { json: parts[0].json, count: 2 }, { json: parts[1].json, count: 1 }]);
+    expect(JSON.parse(`[${body.toString('utf8')}]`)).toEqual([null, ['é', 1], ['\u4e2d\ud83d\ude00', 2], ['plain', 3]]);
   });
 });

@@ -11,10 +11,19 @@ import { SpansiftError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { isPermanentInsertError } from './classify.js';
 
-/** Rows already serialized: JSON arrays separated by commas, without the enclosing brackets. */
+/**
+ * Rows already serialized: JSON arrays separated by commas, without the enclosing brackets;
+ * as a string, or as its UTF-8 bytes (rows read from the local log, inserted as they were
+ * written there without being decoded and encoded again).
+ */
 export interface SerializedRows {
-  json: string;
+  json: string | Buffer;
   count: number;
+}
+
+/** The rows' text as a string. */
+export function rowsText(rows: SerializedRows): string {
+  return typeof rows.json === 'string' ? rows.json : rows.json.toString('utf8');
 }
 
 /**
@@ -22,7 +31,7 @@ export interface SerializedRows {
  * six-fold, so rows within every input limit can still pass the longest string JavaScript
  * has: that is an error of the input, which sending again cannot fix.
  */
-export function serializeRows(rows: unknown[][]): SerializedRows {
+export function serializeRows(rows: unknown[][]): { json: string; count: number } {
   try {
     return { json: wellFormed(JSON.stringify(rows).slice(1, -1)), count: rows.length };
   } catch (e) {
@@ -93,7 +102,7 @@ export class RowWriter {
       insert: async (chunks) => {
         if (raw) return raw(o.table, o.columns, joinChunks(chunks));
         let doc = head;
-        for (let i = 0; i < chunks.length; i++) doc += (i ? ',' : '') + chunks[i].json;
+        for (let i = 0; i < chunks.length; i++) doc += (i ? ',' : '') + rowsText(chunks[i]);
         // The client's json.stringify passes JsonText through (see client.ts); its types
         // know only plain JSON values.
         const values = new JsonText(doc + ']}') as unknown as Record<string, unknown>;
@@ -122,15 +131,16 @@ function rejected(e: unknown): never {
   throw new SpansiftError('STORAGE_REJECTED', `ClickHouse rejected the data of this request: ${detail}`, { cause: e });
 }
 
-/** The chunks' rows as one UTF-8 buffer, separated by commas. */
-function joinChunks(chunks: readonly SerializedRows[]): Buffer {
+/** The chunks' rows as one UTF-8 buffer, separated by commas (bytes copied, strings encoded). */
+export function joinChunks(chunks: readonly SerializedRows[]): Buffer {
   let size = chunks.length - 1;
-  for (const c of chunks) size += Buffer.byteLength(c.json);
+  for (const c of chunks) size += typeof c.json === 'string' ? Buffer.byteLength(c.json) : c.json.length;
   const buf = Buffer.allocUnsafeSlow(size);
   let at = 0;
   for (let i = 0; i < chunks.length; i++) {
     if (i) buf[at++] = 0x2c;
-    at += buf.write(chunks[i].json, at, 'utf8');
+    const text = chunks[i].json;
+    at += typeof text === 'string' ? buf.write(text, at, 'utf8') : text.copy(buf, at);
   }
   return buf;
 }

@@ -5,7 +5,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { quoteIdent } from '../../collector/storage/schema.js';
-import { RowWriter, serializeRows, type SerializedRows } from '../../collector/storage/json-rows.js';
+import { RowWriter, rowsText, serializeRows, type SerializedRows } from '../../collector/storage/json-rows.js';
 import type { Metrics } from '../../collector/metrics.js';
 import { ITEMS_TABLE } from './schema.js';
 import { LABELS_TABLE } from '../labels/schema.js';
@@ -113,7 +113,7 @@ export class QueueStore {
     if (rows.count === 0) return;
     await this.ingestWriter.write(rows);
     if (this.onWritten) {
-      const values = JSON.parse(`[${rows.json}]`) as string[][];
+      const values = JSON.parse(`[${rowsText(rows)}]`) as string[][];
       this.onWritten(values.map((v) => ({ queue: v[QUEUE], item_id: v[ITEM_ID], enqueued_at: v[ENQUEUED_AT] })));
     }
   }

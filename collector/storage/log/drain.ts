@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
-import type { SerializedRows } from '../json-rows.js';
+import { rowsText, type SerializedRows } from '../json-rows.js';
 import { SpansiftError } from '../../errors.js';
 import type { DurableLog, LogRecord } from './log.js';
 import type { RecordPart, TableKind } from './record.js';
@@ -148,7 +148,7 @@ export class LogDrain {
     const file = join(this.rejectedDir, `${record.seq}-${record.offset}-${part.table}.json`);
     try {
       mkdirSync(this.rejectedDir, { recursive: true });
-      writeFileSync(file, `{"table":${JSON.stringify(part.table)},"error":${JSON.stringify(e.message)},"rows":[${part.json}]}\n`);
+      writeFileSync(file, `{"table":${JSON.stringify(part.table)},"error":${JSON.stringify(e.message)},"rows":[${rowsText({ json: part.json, count: part.rows })}]}\n`);
     } catch (w) {
       this.o.log.error({ err: w, file }, 'a refused part of the local log could not be kept in a file');
     }

@@ -144,7 +144,7 @@ export class DurableLog {
   /** Resolves once the record is written and fsync'd; rejects with OVERLOADED when the log is full. */
   append(parts: RecordPart[]): Promise<void> {
     if (this.closed) return Promise.reject(new SpansiftError('SHUTTING_DOWN', 'spansift is shutting down', { retryAfterMs: this.o.retryAfterMs }));
-    const buf = encodeRecord(parts);
+    const { buf, parts: kept } = encodeRecord(parts);
     const used = this.diskBytes + this.queuedBytes;
     // A record always fits an empty log, however large: it would fit no better later.
     if (used > 0 && used + buf.length > this.o.maxBytes) {
@@ -156,7 +156,7 @@ export class DurableLog {
     }
     const rows = parts.reduce((n, p) => n + p.rows, 0);
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ buf, parts, rows, resolve, reject });
+      this.queue.push({ buf, parts: kept, rows, resolve, reject });
       this.queuedBytes += buf.length;
       this.committing ??= this.commitLoop();
     });

@@ -6,6 +6,9 @@
  *
  *   frame:   u32 payload length | u32 crc32(payload) | payload
  *   payload: u8 part count, then per part: u8 table, u32 rows, u32 text bytes, text (UTF-8)
+ *
+ * Parts are appended with their text as strings and read back as the UTF-8 bytes of the
+ * frame (in memory, or from the segment), which go into the insert as they are.
  */
 import { crc32 } from 'node:zlib';
 
@@ -17,8 +20,8 @@ export interface RecordPart {
   table: TableKind;
   /** Rows the text holds. */
   rows: number;
-  /** Rows serialized as JSON arrays separated by commas (SerializedRows.json). */
-  json: string;
+  /** Rows serialized as JSON arrays separated by commas (SerializedRows.json): a string, or its UTF-8 bytes. */
+  json: string | Buffer;
 }
 
 export const FRAME_HEADER = 8;
@@ -26,24 +29,29 @@ const PART_HEADER = 9;
 /** A frame longer than this is damage, not a record (a request's rows stay far below it). */
 export const MAX_PAYLOAD = 2 ** 31 - 1;
 
-/** The frame of a record, ready to write. */
-export function encodeRecord(parts: readonly RecordPart[]): Buffer {
+/**
+ * The frame of a record, ready to write, and its parts as they are kept in memory once
+ * written: their text as the frame's bytes (no second copy of the text is held).
+ */
+export function encodeRecord(parts: readonly RecordPart[]): { buf: Buffer; parts: RecordPart[] } {
   let size = FRAME_HEADER + 1;
-  const lengths = parts.map((p) => Buffer.byteLength(p.json));
+  const lengths = parts.map((p) => (typeof p.json === 'string' ? Buffer.byteLength(p.json) : p.json.length));
   for (const n of lengths) size += PART_HEADER + n;
   const buf = Buffer.allocUnsafe(size);
   let at = FRAME_HEADER;
   buf.writeUInt8(parts.length, at++);
-  parts.forEach((p, i) => {
+  const kept = parts.map((p, i) => {
     buf.writeUInt8(TABLES.indexOf(p.table), at);
     buf.writeUInt32LE(p.rows, at + 1);
     buf.writeUInt32LE(lengths[i], at + 5);
     at += PART_HEADER;
-    at += buf.write(p.json, at, 'utf8');
+    const start = at;
+    at += typeof p.json === 'string' ? buf.write(p.json, at, 'utf8') : p.json.copy(buf, at);
+    return { table: p.table, rows: p.rows, json: buf.subarray(start, at) };
   });
   buf.writeUInt32LE(size - FRAME_HEADER, 0);
   buf.writeUInt32LE(crc32(buf.subarray(FRAME_HEADER)), 4);
-  return buf;
+  return { buf, parts: kept };
 }
 
 /** The parts of a payload (a frame without its header), or undefined when it is not one. */
@@ -59,7 +67,7 @@ export function decodePayload(payload: Buffer): RecordPart[] | undefined {
     const bytes = payload.readUInt32LE(at + 5);
     at += PART_HEADER;
     if (table === undefined || at + bytes > payload.length) return undefined;
-    parts.push({ table, rows, json: payload.toString('utf8', at, at + bytes) });
+    parts.push({ table, rows, json: payload.subarray(at, at + bytes) });
     at += bytes;
   }
   return at === payload.length ? parts : undefined;
