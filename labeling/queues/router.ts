@@ -16,7 +16,7 @@ import type { QueueSpec, RuleSpec } from '../../config/queues.js';
 import { Counter, type Registry } from 'prom-client';
 import { RuleEngine, newCounters, type RuleCounters, type Routed } from '../../processors/rules/engine.js';
 import { registerRuleMetrics } from '../../processors/rules/metrics.js';
-import { QueueView, spanItemRow, jsonSafe, type ChatPart, type ItemView, type QueueItemRow } from './items.js';
+import { QueueView, spanItemRow, stringifySafe, type ChatPart, type ItemView, type QueueItemRow } from './items.js';
 import { extractPayload, isChat } from './extract.js';
 
 export interface RoutingConfig {
@@ -65,7 +65,7 @@ export class Router {
       inputHash: (span) => {
         const { input, system } = extractPayload(span);
         if (input === undefined && system === undefined) return `span:${span.traceId}:${span.spanId}`;
-        return createHash('sha256').update(JSON.stringify(system === undefined ? input : { system, input }, jsonSafe)).digest('hex');
+        return createHash('sha256').update(stringifySafe(system === undefined ? input : { system, input })).digest('hex');
       },
       counters: (name) => this.counters.rule(name),
     });
@@ -298,7 +298,7 @@ function markRepeats(found: Found[], batch: Batch): void {
     for (const f of g) {
       const { input, output, system } = f.view;
       if (input === undefined && output === undefined) continue;
-      const key = JSON.stringify([input, output, system], jsonSafe);
+      const key = stringifySafe([input, output, system]);
       const list = same.get(key);
       if (list === undefined) same.set(key, [f]);
       else list.push(f);
