@@ -29,7 +29,7 @@ export interface LogIngestOptions {
   metrics?: Metrics;
 }
 
-/** Record texts the log keeps in memory for the drain at most; the rest are read back from disk. */
+/** Bytes of records the log keeps in memory for the drain at most; the rest are read back from disk. */
 const MEMORY_BYTES = 64 * 1024 * 1024;
 
 /**
