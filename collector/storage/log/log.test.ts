@@ -37,6 +37,25 @@ describe('the local log', () => {
     await log.close();
   });
 
+  it('keeps replayed records in memory as copies of their own, not as views of the whole segment read back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spansift-log-'));
+    const log = await DurableLog.open(options(dir, { segmentBytes: 1 << 20 }));
+    for (let i = 0; i < 40; i++) await log.append(spans(i, 'z'.repeat(10_000)));
+    // A crash, then a reopen that keeps only the first few records in memory (the rest are read back when drained).
+    const again = await DurableLog.open(options(dir, { segmentBytes: 1 << 20, memoryBytes: 50_000 }));
+    expect(again.replayed.records).toBe(40);
+    const [first] = again.take(0);
+    const [part] = again.read(first);
+    expect(Buffer.isBuffer(part.json)).toBe(true);
+    // The segment holds about 400 KB; a kept record must not hold on to all of it.
+    expect((part.json as Buffer).buffer.byteLength).toBeLessThan(20_000);
+    expect(JSON.parse(`[${part.json}]`)).toEqual([[0, 'z'.repeat(10_000)]]);
+    await again.done(first);
+    expect((await drainAll(again)).map((r) => (r[0] as unknown[])[0])).toEqual(Array.from({ length: 39 }, (_, i) => i + 1));
+    await again.close();
+    await log.close();
+  });
+
   it('replays only what was not drained, and deletes drained segments', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spansift-log-'));
     const log = await DurableLog.open(options(dir));

@@ -14,7 +14,7 @@
 import { close, fdatasync, open, writev, unlink } from 'node:fs';
 import { promisify } from 'node:util';
 import { SpansiftError } from '../../errors.js';
-import { encodeRecord, decodePayload, readFrame, type RecordPart } from './record.js';
+import { encodeRecord, decodePayload, ownParts, readFrame, type RecordPart } from './record.js';
 import { listSegments, readCheckpoint, scanSegment, segmentPath, syncDir, writeCheckpoint, type Checkpoint } from './segments.js';
 import { openSync, readSync } from 'node:fs';
 
@@ -127,7 +127,7 @@ export class DurableLog {
         const rows = r.parts.reduce((n, p) => n + p.rows, 0);
         const keep = this.memoryBytes + r.size <= this.o.memoryBytes;
         if (keep) this.memoryBytes += r.size;
-        this.records.push({ seq, offset: r.offset, size: r.size, rows, parts: keep ? r.parts : undefined, taken: false, done: false });
+        this.records.push({ seq, offset: r.offset, size: r.size, rows, parts: keep ? ownParts(r.parts) : undefined, taken: false, done: false });
         seg.outstanding++;
         this.undrained++;
         this.replayed.records++;

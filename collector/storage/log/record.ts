@@ -54,7 +54,15 @@ export function encodeRecord(parts: readonly RecordPart[]): { buf: Buffer; parts
   return { buf, parts: kept };
 }
 
-/** The parts of a payload (a frame without its header), or undefined when it is not one. */
+/**
+ * Parts whose bytes are copies of their own: parts read from a whole segment's buffer would
+ * otherwise keep all of that buffer in memory for as long as any one of them is kept.
+ */
+export function ownParts(parts: readonly RecordPart[]): RecordPart[] {
+  return parts.map((p) => (typeof p.json === 'string' ? p : { ...p, json: Buffer.from(p.json) }));
+}
+
+/** The parts of a payload (a frame without its header), as views of its bytes; undefined when it is not one. */
 export function decodePayload(payload: Buffer): RecordPart[] | undefined {
   if (payload.length < 1) return undefined;
   const count = payload.readUInt8(0);
