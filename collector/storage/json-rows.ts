@@ -62,7 +62,8 @@ export function wellFormed(json: string): string {
 
 /**
  * A batch's document stays well under V8's longest string (about 2^29 characters): batches
- * close at this many characters as they do at max_rows.
+ * close at this many characters as they do at max_rows (rows given as UTF-8 bytes count
+ * their bytes, never fewer than their characters).
  */
 const MAX_DOCUMENT_CHARS = 2 ** 27;
 
@@ -75,7 +76,7 @@ export interface RowWriterOptions {
   maxRows: number;
   maxDelayMs: number;
   concurrency: number;
-  /** Largest document one insert sends, in characters. */
+  /** Largest document one insert sends, in characters (bytes for rows given as bytes). */
   maxDocumentChars?: number;
   onSend?: () => void;
   metrics?: Metrics;

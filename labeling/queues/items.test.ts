@@ -12,12 +12,21 @@ describe('stringifySafe', () => {
     ['nesting past the checked depth, with a bigint at the bottom', nest(80, 5n)],
     ['nesting past the checked depth, plain', nest(80, 'x')],
     ['a top-level bigint', 12345678901234567890n],
+    ['an object whose toJSON gives a bigint', { v: { toJSON: () => 7n } }],
+    ['many values', { rows: Array.from({ length: 200_000 }, (_, i) => ({ i })) }],
   ];
   for (const [name, v] of cases) {
     it(`writes what JSON.stringify with jsonSafe writes: ${name}`, () => {
       expect(stringifySafe(v)).toBe(JSON.stringify(v, jsonSafe));
     });
   }
+
+  it('refuses a value that refers to itself, as JSON.stringify does, however it branches', () => {
+    const a: Record<string, unknown> = {};
+    a.x = a;
+    a.y = a;
+    expect(() => stringifySafe(a)).toThrow(TypeError);
+  });
 
   it('writes bigints as decimal strings and bytes as base64', () => {
     expect(stringifySafe({ n: 2n ** 64n, b: new Uint8Array([1, 2, 3]) })).toBe('{"n":"18446744073709551616","b":"AQID"}');

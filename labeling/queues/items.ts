@@ -169,20 +169,25 @@ export function jsonSafe(_k: string, v: unknown): unknown {
  * and value, and takes several times as long.
  */
 export function stringifySafe(v: unknown): string {
-  return needsReplacer(v, 0) ? JSON.stringify(v, jsonSafe) : JSON.stringify(v);
+  return needsReplacer(v, 0, { left: MAX_CHECKED_VALUES }) ? JSON.stringify(v, jsonSafe) : JSON.stringify(v);
 }
 
-/** Past this nesting the check stops looking and the replacer is used. */
+/**
+ * Past this nesting, or this many values, the check stops looking and the replacer is used
+ * (a value that refers to itself is then refused by JSON.stringify, as before).
+ */
 const MAX_CHECKED_DEPTH = 64;
+const MAX_CHECKED_VALUES = 100_000;
 
-function needsReplacer(v: unknown, depth: number): boolean {
+function needsReplacer(v: unknown, depth: number, budget: { left: number }): boolean {
   if (typeof v === 'bigint') return true;
   if (typeof v !== 'object' || v === null) return false;
-  if (v instanceof Uint8Array || depth >= MAX_CHECKED_DEPTH) return true;
+  // toJSON's result is what gets written, and it is not looked at here.
+  if (v instanceof Uint8Array || depth >= MAX_CHECKED_DEPTH || --budget.left < 0 || typeof (v as { toJSON?: unknown }).toJSON === 'function') return true;
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) if (needsReplacer(v[i], depth + 1)) return true;
+    for (let i = 0; i < v.length; i++) if (needsReplacer(v[i], depth + 1, budget)) return true;
     return false;
   }
-  for (const k in v) if (needsReplacer((v as Record<string, unknown>)[k], depth + 1)) return true;
+  for (const k in v) if (needsReplacer((v as Record<string, unknown>)[k], depth + 1, budget)) return true;
   return false;
 }

@@ -37,7 +37,8 @@ export function encodeRecord(parts: readonly RecordPart[]): { buf: Buffer; parts
   let size = FRAME_HEADER + 1;
   const lengths = parts.map((p) => (typeof p.json === 'string' ? Buffer.byteLength(p.json) : p.json.length));
   for (const n of lengths) size += PART_HEADER + n;
-  const buf = Buffer.allocUnsafe(size);
+  // Its own memory, never a slice of Node's shared pool: parts kept in memory are views of it.
+  const buf = Buffer.allocUnsafeSlow(size);
   let at = FRAME_HEADER;
   buf.writeUInt8(parts.length, at++);
   const kept = parts.map((p, i) => {
