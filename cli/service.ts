@@ -10,7 +10,8 @@ import type { Server as TlsServer } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { serve, type ServerType } from '@hono/node-server';
+import { serve } from '@hono/node-server';
+import type { Server as HttpServer } from 'node:http';
 import { memoryRefuseAt, type Config } from '../config/schema.js';
 import { splitEndpoint } from '../config/units.js';
 import { openStorage, type StorageTarget } from '../collector/storage/client.js';
@@ -19,6 +20,7 @@ import { MIGRATIONS } from './migrations.js';
 import { TraceStore } from '../collector/storage/traces.js';
 import { Admission } from '../collector/admission.js';
 import { IdleRelease } from '../collector/storage/idle-release.js';
+import { closerFor, type Closer } from '../collector/http-close.js';
 import { Pipeline } from '../collector/pipeline.js';
 import { InsertWriter, LogWriter } from '../collector/storage/export-writers.js';
 import { LogIngest, logBatchBytes } from '../collector/storage/log/ingest.js';
@@ -87,7 +89,7 @@ export class Service {
   forwarder: Forwarder | undefined;
   private http: HttpReceiver | undefined;
   private grpc: GrpcReceiver | undefined;
-  private ui: ServerType | undefined;
+  private ui: Closer | undefined;
   private tls: ListenerTls | undefined;
   /** The UI endpoint's app (its routes are walked by the access tests). */
   app: ReturnType<typeof createApp> | undefined;
@@ -371,7 +373,7 @@ export class Service {
       const server = serve({ fetch: app.fetch, hostname: uiEp.host, port: uiEp.port, ...https }, (info) => resolve(info));
       server.once('error', reject);
       tls.ui?.attach(server as unknown as TlsServer);
-      this.ui = server;
+      this.ui = closerFor(server as HttpServer);
     });
 
     const otlp = config.receivers.otlp;
@@ -446,7 +448,7 @@ export class Service {
     await this.forwarder?.stop();
     const ui = this.ui;
     this.ui = undefined;
-    if (ui) await new Promise<void>((resolve) => ui.close(() => resolve()));
+    await ui?.close();
     this.tls?.close();
     this.desk?.stop();
     await this.desk?.settled();

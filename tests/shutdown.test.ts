@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { Agent, request } from 'node:http';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { grpcExport } from './support/grpc.js';
 import { createClient } from '@clickhouse/client';
@@ -118,5 +119,40 @@ describe('graceful shutdown (SIGTERM)', () => {
     } finally {
       await client.close();
     }
+  }, 120_000);
+
+  it('exits while clients poll the UI over keep-alive connections', async () => {
+    // Dashboards or scrapers asking back to back: requests are being answered when the UI
+    // closes, and each client asks again on the same connection before it goes idle.
+    const setup = await setupProcess();
+    proc = await startProcess(setup);
+    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+    let answers = 0;
+    let polling = true;
+    const poll = async () => {
+      while (polling) {
+        const ok = await new Promise<boolean>((resolve) => {
+          const req = request(`${setup.uiUrl}/metrics`, { agent, headers: { authorization: `Bearer ${setup.adminToken}` } }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode === 200));
+          });
+          req.on('error', () => resolve(false));
+          req.end();
+        });
+        if (!ok) break;
+        answers++;
+      }
+    };
+    const pollers = Promise.all([poll(), poll(), poll(), poll()]);
+    await until('a few answers', () => answers >= 20);
+    const signalled = Date.now();
+    proc.child.kill('SIGTERM');
+    const code = await Promise.race([proc.exited, new Promise<string>((r) => setTimeout(() => r('still running after 30 s'), 30_000))]);
+    polling = false;
+    await pollers;
+    agent.destroy();
+    expect(code, proc.output()).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(30_000);
+    proc = undefined;
   }, 120_000);
 });
