@@ -20,6 +20,7 @@ import { MIGRATIONS } from './migrations.js';
 import { TraceStore } from '../collector/storage/traces.js';
 import { Admission } from '../collector/admission.js';
 import { IdleRelease } from '../collector/storage/idle-release.js';
+import { shrinkYoungGeneration } from '../collector/heap.js';
 import { closerFor, type Closer } from '../collector/http-close.js';
 import { Pipeline } from '../collector/pipeline.js';
 import { InsertWriter, LogWriter } from '../collector/storage/export-writers.js';
@@ -226,7 +227,9 @@ export class Service {
         release: async () => {
           const before = process.memoryUsage.rss();
           const { codePages } = await release({ codePages: true });
-          log.debug({ rss_before: before, rss_after: process.memoryUsage.rss() }, 'idle: memory the engine does not use given back');
+          // A load grows Node's young generation too, and an idle process seldom collects.
+          await shrinkYoungGeneration();
+          log.debug({ rss_before: before, rss_after: process.memoryUsage.rss() }, 'idle: memory the engine and Node do not use given back');
           if (checked) return;
           checked = true;
           // The kernel gives back a file's pages only to a process that owns the file (or may write it).

@@ -4,9 +4,8 @@
  * fit is turned away at once with OVERLOADED and a retry delay, before it is read or
  * decoded where possible, so memory stays bounded however much load is offered.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { SpansiftError } from './errors.js';
+import { collectGarbage } from './heap.js';
 import type { Metrics } from './metrics.js';
 
 export interface AdmissionOptions {
@@ -136,22 +135,3 @@ export class Admission {
 const COLLECT_EVERY_MS = 1000;
 /** The engine's code pages, over the limit: at most this often. */
 const CODE_PAGES_EVERY_MS = 60_000;
-
-let gc: (() => void) | null | undefined;
-
-/** Runs V8's garbage collector now (a full collection), when it can be reached. */
-function collectGarbage(): void {
-  if (gc === undefined) {
-    try {
-      const exposed = (globalThis as { gc?: () => void }).gc;
-      if (typeof exposed === 'function') gc = exposed;
-      else {
-        setFlagsFromString('--expose-gc');
-        gc = runInNewContext('gc') as () => void;
-      }
-    } catch {
-      gc = null;
-    }
-  }
-  gc?.();
-}
