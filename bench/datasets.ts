@@ -6,7 +6,7 @@
  * server's clock: the dataset item's time minus the submitted version's), with a
  * completion every 50 ms.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { stringify } from 'yaml';
 import { newApiToken } from '../ui-lite/auth/passwords.js';
 import type { CallStats } from './labeling.js';
 import { freePort } from '../tests/support/process.js';
+import { spawnSpansift } from './start.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 
@@ -61,7 +62,7 @@ export async function runDatasets(items = 100_000, completions = 200): Promise<D
       users: { ann: { role: 'labeler', queues: ['review'], api_tokens: [labeler.digest] } },
     }),
   );
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', join(ROOT, 'dist/cli/main.js'), 'start', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawnSpansift(file, ['ignore', 'ignore', 'inherit']);
   const base = `http://127.0.0.1:${ui}`;
   const call = async (method: string, path: string, body?: unknown, token = 'bench') => {
     const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });

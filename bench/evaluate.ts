@@ -6,7 +6,6 @@
  * with a human evaluator the queue items. Runs with one data point at a time and with the
  * default concurrency (5), with and without tracing and a human evaluator.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +13,8 @@ import { stringify } from 'yaml';
 import { evaluate, HumanEvaluator } from '../sdk/dist/index.js';
 import { newApiToken } from '../ui-lite/auth/passwords.js';
 import { freePort } from '../tests/support/process.js';
+import { spawnSpansift } from './start.js';
 
-const ROOT = new URL('../', import.meta.url).pathname;
 
 export interface EvaluateRun {
   label: string;
@@ -51,7 +50,7 @@ export async function runEvaluate(n = 1000): Promise<EvaluateResult> {
       users: { ml: { role: 'admin', api_tokens: [ml.digest] } },
     }),
   );
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', join(ROOT, 'dist/cli/main.js'), 'start', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawnSpansift(file, ['ignore', 'ignore', 'inherit']);
   const base = `http://127.0.0.1:${ui}`;
   try {
     for (const started = Date.now(); !(await fetch(`${base}/healthz`).then((r) => r.ok, () => false)); ) {

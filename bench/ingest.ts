@@ -5,7 +5,6 @@
  * (with the local log, after the last acknowledgement the log drains), spansift's CPU
  * time and peak RSS.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +13,8 @@ import { stringify } from 'yaml';
 import { encodeRequest, type Shape } from './spans.js';
 import { cpuSeconds, peakRssBytes, sampleAnon, threadCpuDelta, threadCpuSeconds } from './proc.js';
 import { freePort } from '../tests/support/process.js';
+import { spawnSpansift } from './start.js';
 
-const ROOT = new URL('../', import.meta.url).pathname;
 
 export interface IngestResult {
   shape: Shape;
@@ -47,9 +46,7 @@ export async function startSpansift(extra: Record<string, unknown> = {}) {
   };
   const file = join(dir, 'spansift.yaml');
   writeFileSync(file, stringify(config));
-  // The same Node flags as `npm start` (package.json), plus any given for profiling.
-  const flags = ['--max-semi-space-size=64', ...(process.env.SPANSIFT_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const child = spawn(process.execPath, [...flags, join(ROOT, 'dist/cli/main.js'), 'start', '--config', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawnSpansift(file, ['ignore', 'pipe', 'inherit']);
   await new Promise<void>((resolve, reject) => {
     const deadline = setTimeout(() => reject(new Error('spansift did not start')), 60_000);
     const probe = async () => {

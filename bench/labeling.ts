@@ -4,7 +4,7 @@
  * the next item, submitting labels and reading the queue list. Reports p50/p95 per call
  * kind, the process's start time (loading every queue's state) and its RSS.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { newApiToken } from '../ui-lite/auth/passwords.js';
 import { peakRssBytes } from './proc.js';
 import { freePort } from '../tests/support/process.js';
+import { spawnSpansift } from './start.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 
@@ -86,7 +87,7 @@ export async function runLabeling(scale: LabelingScale, labelers = 20, rounds = 
     const file = join(dir, 'spansift.yaml');
     writeFileSync(file, stringify(config));
     const started = performance.now();
-    const child = spawn(process.execPath, ['--max-semi-space-size=64', ...(process.env.SPANSIFT_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, 'dist/cli/main.js'), 'start', '--config', file], { stdio: ['ignore', process.env.SPANSIFT_BENCH_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
+    const child = spawnSpansift(file, ['ignore', process.env.SPANSIFT_BENCH_STDOUT ? 'inherit' : 'ignore', 'inherit']);
     const base = `http://127.0.0.1:${ui}`;
     try {
       for (;;) {

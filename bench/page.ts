@@ -4,7 +4,7 @@
  * from the start of navigation), and from pressing Enter (submit) to the next item shown
  * and ready (by the browser's clock, across the navigation). One labeler, 100 items.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { chromium } from 'playwright-core';
 import { hashPassword } from '../ui-lite/auth/passwords.js';
 import type { CallStats } from './labeling.js';
 import { freePort } from '../tests/support/process.js';
+import { spawnSpansift } from './start.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const CHROMIUM = process.env.SPANSIFT_CHROMIUM ?? '/usr/bin/chromium';
@@ -45,7 +46,7 @@ export async function runPage(itemsInQueue = 100_000, rounds = 100): Promise<Pag
       users: { ann: { role: 'labeler', queues: ['q0'], password_hash: await hashPassword('bench-pw', 10) } },
     }),
   );
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', join(ROOT, 'dist/cli/main.js'), 'start', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawnSpansift(file, ['ignore', 'ignore', 'inherit']);
   const base = `http://127.0.0.1:${ui}`;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
   try {

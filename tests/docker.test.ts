@@ -14,7 +14,7 @@ import { loadConfigFile } from '../config/load.js';
 import { freePort, setupProcess, startProcess, type Proc } from './support/process.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const pkg = JSON.parse(readFileSync(ROOT + 'package.json', 'utf8')) as { bin: Record<string, string>; files: string[] };
+const pkg = JSON.parse(readFileSync(ROOT + 'package.json', 'utf8')) as { bin: Record<string, string>; files: string[]; scripts: Record<string, string> };
 const tsconfig = JSON.parse(readFileSync(ROOT + 'tsconfig.json', 'utf8')) as { include: string[] };
 
 interface Instruction {
@@ -115,6 +115,13 @@ describe('Dockerfile', () => {
     const entry = JSON.parse(final.find((i) => i.op === 'ENTRYPOINT')!.args) as string[];
     expect(entry[0]).toBe('node');
     expect(entry.at(-1)).toBe(posix.join('/app', pkg.bin.spansift!));
+    // The Node flags and environment of `npm start`: the image runs spansift as the README's command does.
+    const start = pkg.scripts.start.trim().split(/\s+/);
+    const node = start.indexOf('node');
+    const startEnv = Object.fromEntries(start.slice(0, node).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+    expect(startEnv.GLIBC_TUNABLES).toBeDefined();
+    for (const [k, v] of Object.entries(startEnv)) expect(imageEnv[k], k).toBe(v);
+    expect(entry.slice(1, -1)).toEqual(start.slice(node + 1).filter((w) => w.startsWith('--')));
     expect(posix.dirname(imageEnv.SPANSIFT_CONFIG!)).toBe('/etc/spansift');
     const toEtc = final.filter((i) => i.op === 'COPY' && /\s\/etc\/spansift\/?$/.test(i.args)).map((i) => i.args.split(/\s+/));
     const shipped = toEtc.flatMap((parts) => parts.slice(0, -1).filter((p) => p.startsWith('/app/')).map((p) => posix.relative('/app', p)));
