@@ -29,7 +29,7 @@ COPY --from=build --chown=1000:1000 /engine/@chdb /app/node_modules/@chdb
 COPY --from=build /app/config/spansift.yaml /app/config/server.yaml /etc/spansift/
 RUN mkdir -p /var/lib/spansift && chown 1000:1000 /var/lib/spansift
 # glibc's malloc serves large buffers (request and insert bodies) from mmap and hands them
-# back when freed, as `npm start` has it (README "Running").
+# back when freed, as `npm start` has it (README "Command line").
 ENV NODE_ENV=production \
     GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072 \
     SPANSIFT_CONFIG=/etc/spansift/spansift.yaml \

@@ -8,11 +8,18 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
 export interface Closer {
-  /** Stops accepting connections; resolves once those open have answered and closed. */
+  /** Stops accepting connections; resolves once those open have answered and closed, or were cut after `graceMs`. */
   close(): Promise<void>;
 }
 
-export function closerFor(server: Server): Closer {
+/**
+ * How long connections may stay open once closing: answers take milliseconds, but a client
+ * that sent half a request (Node stops its header and request timeouts at the close) would
+ * otherwise hold the close for good.
+ */
+export const CLOSE_GRACE_MS = 5000;
+
+export function closerFor(server: Server, graceMs = CLOSE_GRACE_MS): Closer {
   let closing = false;
   const open = new Set<ServerResponse>();
   const lastAnswer = (res: ServerResponse) => {
@@ -20,7 +27,8 @@ export function closerFor(server: Server): Closer {
     // Its headers went out saying keep-alive: end the connection once it is idle again.
     else res.once('finish', () => setImmediate(() => server.closeIdleConnections()));
   };
-  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+  // Before the app's own handler, which may answer at once.
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
     if (closing) return lastAnswer(res);
     open.add(res);
     res.once('close', () => open.delete(res));
@@ -31,7 +39,11 @@ export function closerFor(server: Server): Closer {
         closing = true;
         for (const res of open) lastAnswer(res);
         open.clear();
-        server.close(() => resolve());
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs).unref();
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };

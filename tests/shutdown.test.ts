@@ -146,6 +146,7 @@ describe('graceful shutdown (SIGTERM)', () => {
     const pollers = Promise.all([poll(), poll(), poll(), poll()]);
     await until('a few answers', () => answers >= 20);
     const signalled = Date.now();
+    const before = answers;
     proc.child.kill('SIGTERM');
     const code = await Promise.race([proc.exited, new Promise<string>((r) => setTimeout(() => r('still running after 30 s'), 30_000))]);
     polling = false;
@@ -153,6 +154,8 @@ describe('graceful shutdown (SIGTERM)', () => {
     agent.destroy();
     expect(code, proc.output()).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(30_000);
+    // The clients were still being answered while spansift stopped.
+    expect(answers).toBeGreaterThan(before);
     proc = undefined;
   }, 120_000);
 });
