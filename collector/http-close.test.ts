@@ -81,6 +81,25 @@ describe('closerFor', () => {
     await ended;
   });
 
+  it('lets an answer under way finish past the grace, then cuts what is left', async () => {
+    const server = createServer((_req, res) => setTimeout(() => res.end('slow'), 600));
+    servers.push(server);
+    const closer = closerFor(server, 100);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const half = connect(port, '127.0.0.1');
+    await new Promise((r) => half.once('connect', r));
+    half.write('GET /metrics HTTP/1.1\r\nHost: spansift\r\n');
+    const halfClosedAt = new Promise<number>((r) => half.once('close', () => r(performance.now())));
+    const answer = get(new Agent({ keepAlive: true }), port);
+    await new Promise((r) => setTimeout(r, 50));
+    const started = performance.now();
+    await closer.close();
+    expect(await answer).toEqual({ status: 200, connection: 'close' });
+    // The half request was cut only once the answer was given, after the grace.
+    expect((await halfClosedAt) - started).toBeGreaterThanOrEqual(400);
+  });
+
   it('closes at once with no connection open', async () => {
     const { closer, port } = await start(0);
     await closer.close();

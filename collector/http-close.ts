@@ -8,7 +8,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
 export interface Closer {
-  /** Stops accepting connections; resolves once those open have answered and closed, or were cut after `graceMs`. */
+  /**
+   * Stops accepting connections; resolves once those open have answered and closed. Those
+   * still open `graceMs` later are cut as soon as no request is being answered.
+   */
   close(): Promise<void>;
 }
 
@@ -21,27 +24,37 @@ export const CLOSE_GRACE_MS = 5000;
 
 export function closerFor(server: Server, graceMs = CLOSE_GRACE_MS): Closer {
   let closing = false;
-  const open = new Set<ServerResponse>();
+  let graceOver = false;
+  const answering = new Set<ServerResponse>();
   const lastAnswer = (res: ServerResponse) => {
     if (!res.headersSent) res.setHeader('connection', 'close');
     // Its headers went out saying keep-alive: end the connection once it is idle again.
     else res.once('finish', () => setImmediate(() => server.closeIdleConnections()));
   };
+  // An answer under way is never cut: what is left once none is, is a client that went quiet.
+  const cutIfQuiet = () => {
+    if (graceOver && answering.size === 0) server.closeAllConnections();
+  };
   // Before the app's own handler, which may answer at once.
   server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
-    if (closing) return lastAnswer(res);
-    open.add(res);
-    res.once('close', () => open.delete(res));
+    if (closing) lastAnswer(res);
+    answering.add(res);
+    res.once('close', () => {
+      answering.delete(res);
+      cutIfQuiet();
+    });
   });
   return {
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;
-        for (const res of open) lastAnswer(res);
-        open.clear();
-        const cut = setTimeout(() => server.closeAllConnections(), graceMs).unref();
+        for (const res of answering) lastAnswer(res);
+        const grace = setTimeout(() => {
+          graceOver = true;
+          cutIfQuiet();
+        }, graceMs).unref();
         server.close(() => {
-          clearTimeout(cut);
+          clearTimeout(grace);
           resolve();
         });
         server.closeIdleConnections();

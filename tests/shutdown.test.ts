@@ -7,6 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { grpcExport } from './support/grpc.js';
 import { createClient } from '@clickhouse/client';
@@ -156,6 +157,25 @@ describe('graceful shutdown (SIGTERM)', () => {
     expect(Date.now() - signalled).toBeLessThan(30_000);
     // The clients were still being answered while spansift stopped.
     expect(answers).toBeGreaterThan(before);
+    proc = undefined;
+  }, 120_000);
+
+  it('exits when a client sent half a request to the OTLP port', async () => {
+    // Node stops its header timeout once the port closes: the connection is cut instead.
+    const setup = await setupProcess({ limits: { shutdown_grace: '1s' } });
+    proc = await startProcess(setup);
+    const url = new URL(setup.httpUrl);
+    const half = connect(Number(url.port), url.hostname);
+    half.on('error', () => undefined);
+    await new Promise((r) => half.once('connect', r));
+    half.write('POST /v1/traces HTTP/1.1\r\nHost: spansift\r\nContent-Type: application/x-protobuf\r\n');
+    const cut = new Promise((r) => half.once('close', r));
+    const signalled = Date.now();
+    proc.child.kill('SIGTERM');
+    const code = await Promise.race([proc.exited, new Promise<string>((r) => setTimeout(() => r('still running after 30 s'), 30_000))]);
+    expect(code, proc.output()).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(30_000);
+    await cut;
     proc = undefined;
   }, 120_000);
 });

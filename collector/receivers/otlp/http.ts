@@ -11,6 +11,7 @@ import { encodeExportResponse, encodeStatus } from './encode.js';
 import { decodeContent, readRaw, tooLarge, type Held } from './body.js';
 import { ConnectionGate } from './connections.js';
 import { Activity } from './drain.js';
+import { closerFor, type Closer } from '../../http-close.js';
 import { DEFAULT_SPAN_LIMITS, type SpanLimits } from './limits.js';
 import { RequestReport } from './report.js';
 import type { CorsPolicy } from './cors.js';
@@ -61,6 +62,7 @@ const MEDIA_TYPE = { protobuf: 'application/x-protobuf', json: 'application/json
 
 export class HttpReceiver {
   private server: Server | undefined;
+  private closer: Closer | undefined;
   private draining = false;
   readonly activity = new Activity();
   private readonly report: RequestReport;
@@ -101,6 +103,7 @@ export class HttpReceiver {
       this.o.metrics,
     ).attach(server);
     this.server = server;
+    this.closer = closerFor(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.o.port, this.o.host, () => {
@@ -116,15 +119,14 @@ export class HttpReceiver {
     this.draining = true;
   }
 
-  /** Stops accepting connections; requests already admitted finish and are answered. */
+  /**
+   * Stops accepting connections; requests already admitted finish and are answered. A
+   * connection still open 5 s later with no answer under way (half a request sent) is cut.
+   */
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
+    if (!this.server) return;
     this.server = undefined;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    });
+    await this.closer?.close();
     this.report.close();
   }
 
