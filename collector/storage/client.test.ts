@@ -4,10 +4,11 @@
  * server settings a config adds.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { engineArgs, openStorage, type StorageTarget } from './client.js';
+import { embeddedPath, engineArgs, openStorage, rawInsertOf, type StorageTarget } from './client.js';
+import { failedRow, isPermanentInsertError } from './classify.js';
 import type { ClickHouseConfig } from '../../config/schema.js';
 
 const MiB = 1024 * 1024;
@@ -79,5 +80,58 @@ describe('embedded engine settings', () => {
   it('names a MergeTree setting the engine does not know', async () => {
     await serverSettings({ settings: {}, merge_tree: { merge_selectr_base: 20 }, idle_release: 60_000 }, 0);
     await expect(opened!.target.client.command({ query: 'CREATE TABLE t (a UInt8) ENGINE = MergeTree ORDER BY a' })).rejects.toThrow(/Unknown setting 'merge_selectr_base'/);
+  });
+});
+
+describe('batches inserted by the embedded engine', () => {
+  const rowsOf = async (target: StorageTarget) =>
+    (await (await target.client.query({ query: 'SELECT a, b FROM default.t ORDER BY a', format: 'JSONCompactEachRow' })).json<[string, number[]]>()) as [string, number[]][];
+
+  async function insertTwice(dirName: string): Promise<{ rows: [string, number[]][]; left: string[] }> {
+    const dir = mkdtempSync(join(tmpdir(), dirName));
+    const cfg = { database: 'default', traces_table: 'otel_traces' } as ClickHouseConfig;
+    // A file a crash left behind is not read again: its rows are in the local log.
+    const inserts = `${embeddedPath(cfg, dir)}.inserts`;
+    mkdirSync(inserts, { recursive: true });
+    writeFileSync(join(inserts, '1.json'), '["stale",[0]]');
+    opened = { target: openStorage(cfg, dir), dir };
+    const { client } = opened.target;
+    await client.command({ query: 'CREATE TABLE default.t (a String, b Array(UInt32)) ENGINE = MergeTree ORDER BY a' });
+    const insert = rawInsertOf(client)!('default.t', ['a', 'b'], { a: 'String', b: 'Array(UInt32)' });
+    // Rows as the log's records hold them: JSON arrays separated by commas, as bytes.
+    await insert([Buffer.from('["it\'s \\"quoted\\"",[1,2]],["\\u00e9\\\\",[]]'), Buffer.from(','), Buffer.from('["zz",[3]]')]);
+    await insert([Buffer.from('["b",[4]]')]);
+    return { rows: await rowsOf(opened.target), left: readdirSync(inserts) };
+  }
+
+  it('inserts every row of each batch once, and leaves no file behind', async () => {
+    const { rows, left } = await insertTwice('spansift-batch files-');
+    expect(rows).toEqual([
+      ['b', [4]],
+      ['it\'s "quoted"', [1, 2]],
+      ['zz', [3]],
+      ['é\\', []],
+    ]);
+    expect(left).toEqual([]);
+  });
+
+  it('inserts the same rows where the path reads as a glob to the engine', async () => {
+    const { rows, left } = await insertTwice('spansift-{glob}*-');
+    expect(rows.map((r) => r[0])).toEqual(['b', 'it\'s "quoted"', 'zz', 'é\\']);
+    expect(left).toEqual([]);
+  });
+
+  it('names the row ClickHouse cannot parse, with its error code, and still removes the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spansift-bad-'));
+    const cfg = { database: 'default', traces_table: 'otel_traces' } as ClickHouseConfig;
+    opened = { target: openStorage(cfg, dir), dir };
+    const { client } = opened.target;
+    await client.command({ query: 'CREATE TABLE default.t (a String, b Array(UInt32)) ENGINE = MergeTree ORDER BY a' });
+    const insert = rawInsertOf(client)!('default.t', ['a', 'b'], { a: 'String', b: 'Array(UInt32)' });
+    const e = await insert([Buffer.from('["ok",[1]],["bad","not an array"]')]).catch((x: unknown) => x);
+    expect(isPermanentInsertError(e)).toBe(true);
+    expect(failedRow(e)).toBe(2);
+    expect(await rowsOf(opened.target)).toEqual([]);
+    expect(readdirSync(`${embeddedPath(cfg, dir)}.inserts`)).toEqual([]);
   });
 });

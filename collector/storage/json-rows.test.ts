@@ -4,7 +4,7 @@
  * become U+FFFD, and nothing else changes.
  */
 import { describe, expect, it } from 'vitest';
-import { joinChunks, serializeRows, wellFormed } from './json-rows.js';
+import { chunkBuffers, serializeRows, wellFormed } from './json-rows.js';
 import { decodePayload, encodeRecord } from './log/record.js';
 
 const parse = (rows: { json: string }) => JSON.parse(`[${rows.json}]`) as unknown[][];
@@ -42,7 +42,7 @@ describe('serializeRows', () => {
   });
 });
 
-describe('joinChunks', () => {
+describe('chunkBuffers', () => {
   it('joins rows given as strings and as UTF-8 bytes read back from a log record into one insert body', () => {
     const a = serializeRows([['é', 1], ['\u4e2d\ud83d\ude00', 2]]);
     const b = serializeRows([['plain', 3]]);
@@ -50,7 +50,7 @@ describe('joinChunks', () => {
     const { buf } = encodeRecord([{ table: 'spans', rows: a.count, json: a.json }, { table: 'items', rows: b.count, json: b.json }]);
     const parts = decodePayload(buf.subarray(8))!;
     expect(parts.every((p) => Buffer.isBuffer(p.json))).toBe(true);
-    const body = joinChunks([{ json: 'null', count: 1 }, { json: parts[0].json, count: 2 }, { json: parts[1].json, count: 1 }]);
+    const body = Buffer.concat(chunkBuffers([{ json: 'null', count: 1 }, { json: parts[0].json, count: 2 }, { json: parts[1].json, count: 1 }]));
     expect(JSON.parse(`[${body.toString('utf8')}]`)).toEqual([null, ['é', 1], ['\u4e2d\ud83d\ude00', 2], ['plain', 3]]);
   });
 });

@@ -91,8 +91,8 @@ export class RowWriter {
   constructor(client: ClickHouseClient, o: RowWriterOptions) {
     const columns = [...o.columns] as [string, ...string[]];
     // The embedded engine takes the rows as bytes (JSONCompactEachRow reads the same values
-    // as JSONCompact, and takes the commas between rows): one buffer per insert, freed with it.
-    const raw = o.columns.every((c) => /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(c)) ? rawInsertOf(client) : undefined;
+    // as JSONCompact, and takes the commas between rows), without a document put together.
+    const raw = o.columns.every((c) => /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(c)) ? rawInsertOf(client)?.(o.table, o.columns, o.types) : undefined;
     const head = `{"meta":${JSON.stringify(o.columns.map((name) => ({ name, type: o.types[name] })))},"data":[`;
     this.batcher = new Batcher<SerializedRows>({
       maxRows: o.maxRows,
@@ -101,7 +101,7 @@ export class RowWriter {
       concurrency: o.concurrency,
       onSend: o.onSend,
       insert: async (chunks) => {
-        if (raw) return raw(o.table, o.columns, joinChunks(chunks));
+        if (raw) return raw(chunkBuffers(chunks));
         let doc = head;
         for (let i = 0; i < chunks.length; i++) doc += (i ? ',' : '') + rowsText(chunks[i]);
         // The client's json.stringify passes JsonText through (see client.ts); its types
@@ -132,16 +132,15 @@ function rejected(e: unknown): never {
   throw new SpansiftError('STORAGE_REJECTED', `ClickHouse rejected the data of this request: ${detail}`, { cause: e });
 }
 
-/** The chunks' rows as one UTF-8 buffer, separated by commas (bytes copied, strings encoded). */
-export function joinChunks(chunks: readonly SerializedRows[]): Buffer {
-  let size = chunks.length - 1;
-  for (const c of chunks) size += typeof c.json === 'string' ? Buffer.byteLength(c.json) : c.json.length;
-  const buf = Buffer.allocUnsafeSlow(size);
-  let at = 0;
+/** The chunks' rows as UTF-8 buffers, with a comma between chunks (bytes as they are, strings encoded). */
+export function chunkBuffers(chunks: readonly SerializedRows[]): Buffer[] {
+  const out: Buffer[] = [];
   for (let i = 0; i < chunks.length; i++) {
-    if (i) buf[at++] = 0x2c;
+    if (i) out.push(COMMA);
     const text = chunks[i].json;
-    at += typeof text === 'string' ? buf.write(text, at, 'utf8') : text.copy(buf, at);
+    out.push(typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
   }
-  return buf;
+  return out;
 }
+
+const COMMA = Buffer.from(',');
