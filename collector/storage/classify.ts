@@ -59,6 +59,8 @@ export function failedRow(e: unknown): number | undefined {
 }
 
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** The embedded engine's batch files (client.ts) could not be written: the disk, not the request. */
+const DISK = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EMFILE', 'ENFILE']);
 
 /**
  * Whether a failed query or insert says storage is unwell (the server unreachable, a
@@ -70,5 +72,5 @@ export function isStorageTrouble(e: unknown): boolean {
   const code = clickhouseCode(e);
   if (code !== undefined) return !PERMANENT_CODES.has(code);
   const sys = (e as { code?: unknown; cause?: { code?: unknown } }).code ?? (e as { cause?: { code?: unknown } }).cause?.code;
-  return typeof sys === 'string' && NETWORK.has(sys);
+  return typeof sys === 'string' && (NETWORK.has(sys) || DISK.has(sys));
 }

@@ -146,7 +146,6 @@ export function openStorage(cfg: ClickHouseConfig, dataDir: string, memoryLimit 
 function batchFileInserter(engine: Session, dir: string): RawInserter {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  let seq = 0;
   // file() reads a path with * ? { } as a glob: such a directory gets the inline insert.
   const globbed = /[*?{}]/.test(dir);
   return (table, columns, types) => {
@@ -158,9 +157,9 @@ function batchFileInserter(engine: Session, dir: string): RawInserter {
     const settings = { input_format_parallel_parsing: 0 };
     if (globbed) return async (rows) => void (await engine.insert({ table, columns: [...columns], format: 'JSONCompactEachRow', values: Buffer.concat(rows), settings }));
     return async (rows) => {
-      const file = join(dir, `${++seq}.json`);
-      await writeFileAll(file, rows);
+      const file = join(dir, `${++batchFiles}.json`);
       try {
+        await writeFileAll(file, rows);
         await engine.queryAsync(
           `INSERT INTO ${target} (${names}) SELECT * FROM file(${sqlString(file)}, 'JSONCompactEachRow', ${structure}) SETTINGS input_format_parallel_parsing = ${settings.input_format_parallel_parsing}`,
         );
@@ -171,15 +170,18 @@ function batchFileInserter(engine: Session, dir: string): RawInserter {
   };
 }
 
-/** Writes `bufs` as the whole of a new file; a short write (a full disk) is an error. */
+/** Numbers the batch files of the whole process, so that no two inserts ever share one. */
+let batchFiles = 0;
+
+/** Writes `bufs` as the whole of a new file; a short write (a full disk) is an ENOSPC error. */
 async function writeFileAll(file: string, bufs: readonly Buffer[]): Promise<void> {
-  const fh = await open(file, 'w');
+  const fh = await open(file, 'wx');
   try {
     for (let i = 0, at = 0; i < bufs.length; i += IOV_MAX) {
       const chunk = bufs.slice(i, i + IOV_MAX);
       const want = chunk.reduce((n, b) => n + b.length, 0);
       const { bytesWritten } = await fh.writev(chunk, at);
-      if (bytesWritten !== want) throw new Error(`short write to ${file} (${bytesWritten} of ${want} bytes; is the disk full?)`);
+      if (bytesWritten !== want) throw Object.assign(new Error(`short write to ${file} (${bytesWritten} of ${want} bytes; is the disk full?)`), { code: 'ENOSPC' });
       at += want;
     }
   } finally {
