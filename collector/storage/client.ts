@@ -13,6 +13,7 @@ import { Session } from 'chdb';
 import { IDLE_RELEASE_MS, type ClickHouseConfig } from '../../config/schema.js';
 import { pageOutEngineCode, type PageOutResult } from './code-pages.js';
 import { quoteIdent } from './schema.js';
+import { writevAll } from './write-all.js';
 import type { ClientTlsConfig } from '../../config/tls.js';
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
@@ -173,24 +174,15 @@ function batchFileInserter(engine: Session, dir: string): RawInserter {
 /** Numbers the batch files of the whole process, so that no two inserts ever share one. */
 let batchFiles = 0;
 
-/** Writes `bufs` as the whole of a new file; a short write (a full disk) is an ENOSPC error. */
+/** Writes `bufs` as the whole of a new file. */
 async function writeFileAll(file: string, bufs: readonly Buffer[]): Promise<void> {
   const fh = await open(file, 'wx');
   try {
-    for (let i = 0, at = 0; i < bufs.length; i += IOV_MAX) {
-      const chunk = bufs.slice(i, i + IOV_MAX);
-      const want = chunk.reduce((n, b) => n + b.length, 0);
-      const { bytesWritten } = await fh.writev(chunk, at);
-      if (bytesWritten !== want) throw Object.assign(new Error(`short write to ${file} (${bytesWritten} of ${want} bytes; is the disk full?)`), { code: 'ENOSPC' });
-      at += want;
-    }
+    await writevAll(fh.fd, bufs, 0, file);
   } finally {
     await fh.close();
   }
 }
-
-/** Buffers one writev takes at most (IOV_MAX on Linux). */
-const IOV_MAX = 1024;
 
 /** A ClickHouse string literal. */
 function sqlString(s: string): string {

@@ -11,21 +11,18 @@
  * with OVERLOADED and a retry delay, and nothing is dropped. Record texts are also kept in
  * memory for the drain, up to `memoryBytes`; past that the drain reads them back from disk.
  */
-import { close, fdatasync, open, writev, unlink } from 'node:fs';
+import { close, fdatasync, open, unlink } from 'node:fs';
 import { promisify } from 'node:util';
 import { SpansiftError } from '../../errors.js';
 import { encodeRecord, decodePayload, ownParts, readFrame, type RecordPart } from './record.js';
+import { writevAll } from '../write-all.js';
 import { listSegments, readCheckpoint, scanSegment, segmentPath, syncDir, writeCheckpoint, type Checkpoint } from './segments.js';
 import { openSync, readSync } from 'node:fs';
 
 const openAsync = promisify(open);
-const writevAsync = promisify(writev);
 const fdatasyncAsync = promisify(fdatasync);
 const closeAsync = promisify(close);
 const unlinkAsync = promisify(unlink);
-
-/** Buffers one writev takes at most (IOV_MAX on Linux). */
-const IOV_MAX = 1024;
 
 export interface LogOptions {
   dir: string;
@@ -171,7 +168,7 @@ export class DurableLog {
       const seg = this.active;
       const t0 = performance.now();
       try {
-        await this.writeAll(seg, batch.map((q) => q.buf));
+        await writevAll(seg.fd, batch.map((q) => q.buf), seg.size, segmentPath(this.o.dir, seg.seq));
         await fdatasyncAsync(seg.fd);
       } catch (e) {
         this.queuedBytes -= bytes;
@@ -199,18 +196,6 @@ export class DurableLog {
       if (seg.size >= this.o.segmentBytes) await this.roll().catch(() => undefined);
     }
     this.committing = undefined;
-  }
-
-  private async writeAll(seg: Segment, bufs: Buffer[]): Promise<void> {
-    let at = seg.size;
-    for (let i = 0; i < bufs.length; i += IOV_MAX) {
-      const chunk = bufs.slice(i, i + IOV_MAX);
-      let want = 0;
-      for (const b of chunk) want += b.length;
-      const { bytesWritten: written } = await writevAsync(seg.fd, chunk, at);
-      if (written !== want) throw new Error(`short write to ${segmentPath(this.o.dir, seg.seq)} (${written} of ${want} bytes; is the disk full?)`);
-      at += want;
-    }
   }
 
   private async createSegment(seq: number): Promise<Segment> {
