@@ -43,7 +43,9 @@ describe('overload', () => {
   it('refuses with Retry-After, bounds memory, and stores every retried span', async () => {
     const setup = await setupProcess({
       limits: { max_inflight_bytes: '32MiB', max_inflight_spans: 10_000, memory_limit: MEMORY_BOUND, retry_after: '1s' },
-      storage: { clickhouse: { batch: { max_rows: 5000 } } },
+      // The local log acknowledges at its commit, so the bound a burst meets first is its size:
+      // 64 MiB holds about a fifth of the load, however fast this machine inserts.
+      storage: { clickhouse: { batch: { max_rows: 5000 } }, log: { max_size: '64MiB' } },
     });
     const bodies = Array.from({ length: REQUESTS }, (_, i) => encodeRequest('llm', SPANS_PER_REQUEST, i * SPANS_PER_REQUEST));
     proc = await startProcess(setup);
