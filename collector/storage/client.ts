@@ -12,7 +12,7 @@ import { createChdbConnection } from 'chdb/connection';
 import { Session } from 'chdb';
 import { IDLE_RELEASE_MS, type ClickHouseConfig } from '../../config/schema.js';
 import { pageOutEngineCode, type PageOutResult } from './code-pages.js';
-import { quoteIdent } from './schema.js';
+import { quoteIdent, quoteString } from './schema.js';
 import { writevAll } from './write-all.js';
 import type { ClientTlsConfig } from '../../config/tls.js';
 
@@ -151,19 +151,17 @@ function batchFileInserter(engine: Session, dir: string): RawInserter {
   const globbed = /[*?{}]/.test(dir);
   return (table, columns, types) => {
     const names = columns.map(quoteIdent).join(', ');
-    const structure = sqlString(columns.map((c) => `${quoteIdent(c)} ${types[c]}`).join(', '));
+    const structure = quoteString(columns.map((c) => `${quoteIdent(c)} ${types[c]}`).join(', '));
     const target = table.split('.').map(quoteIdent).join('.');
     // One parsing thread: the engine's parallel parsing split each batch into chunks and cost
     // about 6% more CPU per span at saturation, for no speed on two cores.
-    const settings = { input_format_parallel_parsing: 0 };
-    if (globbed) return async (rows) => void (await engine.insert({ table, columns: [...columns], format: 'JSONCompactEachRow', values: Buffer.concat(rows), settings }));
+    if (globbed) return async (rows) => void (await engine.insert({ table, columns: [...columns], format: 'JSONCompactEachRow', values: Buffer.concat(rows), settings: { input_format_parallel_parsing: 0 } }));
+    const sql = (file: string) => `INSERT INTO ${target} (${names}) SELECT * FROM file(${quoteString(file)}, 'JSONCompactEachRow', ${structure}) SETTINGS input_format_parallel_parsing = 0`;
     return async (rows) => {
       const file = join(dir, `${++batchFiles}.json`);
       try {
         await writeFileAll(file, rows);
-        await engine.queryAsync(
-          `INSERT INTO ${target} (${names}) SELECT * FROM file(${sqlString(file)}, 'JSONCompactEachRow', ${structure}) SETTINGS input_format_parallel_parsing = ${settings.input_format_parallel_parsing}`,
-        );
+        await engine.queryAsync(sql(file));
       } finally {
         await unlink(file).catch(() => undefined);
       }
@@ -182,11 +180,6 @@ async function writeFileAll(file: string, bufs: readonly Buffer[]): Promise<void
   } finally {
     await fh.close();
   }
-}
-
-/** A ClickHouse string literal. */
-function sqlString(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /**

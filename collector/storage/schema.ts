@@ -33,6 +33,11 @@ export function quoteIdent(name: string): string {
   return '`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`';
 }
 
+/** A ClickHouse string literal, for text spansift itself puts in a statement (values a user sends are bound). */
+export function quoteString(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
 /** ` ON CLUSTER name` in a cluster, else nothing. */
 export function onCluster(o: SchemaOptions): string {
   return o.cluster ? ` ON CLUSTER ${quoteIdent(o.cluster)}` : '';

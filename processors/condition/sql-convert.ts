@@ -1,3 +1,4 @@
+import { quoteString } from '../../collector/storage/schema.js';
 import { dynIs } from './sql-dyn.js';
 import { OPAQUE, isNilSql, orErr, typed, type Opaque, type SqlValue, type Typed } from './sql-model.js';
 
@@ -82,5 +83,5 @@ export function onString(v: SqlValue, t: Typed['t'], f: (s: string) => string, n
 
 /** Quotes a constant written in spansift's code (never a condition's literal, which is bound). */
 export function constSql(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return quoteString(s);
 }
