@@ -25,12 +25,25 @@ export interface Held {
 }
 
 /**
+ * Past this many bytes received, a body whose Content-Length is declared is copied into one
+ * buffer of that size as it arrives, instead of joined at its end: joining 18 MiB into fresh
+ * memory held the event loop for 70 to 136 ms here, nearly all of it the kernel mapping the
+ * new pages, which arriving chunks now pay a few at a time. Below it, the join is cheap, and
+ * a client must send this much before its declared size is set aside (as address space;
+ * pages are taken as bytes arrive).
+ */
+const COPY_AS_ARRIVING = 1024 * 1024;
+
+/**
  * Reads the raw (possibly compressed) body, taking each chunk's bytes from `admission` into
  * `held`; rejects as soon as it passes `limit` bytes or does not fit in flight.
  */
 export function readRaw(req: IncomingMessage, limit: number, admission: Admission, held: Held): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  let copyTo = Number.isSafeInteger(declared) && declared > COPY_AS_ARRIVING && declared <= limit ? declared : 0;
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
+    let whole: Buffer | undefined;
     let size = 0;
     let failed = false;
     req.on('data', (chunk: Buffer) => {
@@ -46,10 +59,28 @@ export function readRaw(req: IncomingMessage, limit: number, admission: Admissio
         return;
       }
       held.bytes += chunk.length;
+      if (whole) {
+        if (size <= whole.length) {
+          chunk.copy(whole, size - chunk.length);
+          return;
+        }
+        // Node's parser ends a body at its Content-Length, so this is never reached; if it were, the join takes over.
+        chunks = [whole.subarray(0, size - chunk.length)];
+        whole = undefined;
+        copyTo = 0;
+      }
       chunks.push(chunk);
+      if (copyTo && size >= COPY_AS_ARRIVING && size <= copyTo) {
+        whole = Buffer.allocUnsafe(copyTo);
+        let at = 0;
+        for (const c of chunks) at += c.copy(whole, at);
+        chunks = [];
+      }
     });
     req.on('end', () => {
-      if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      if (failed) return;
+      if (whole) resolve(whole.subarray(0, size));
+      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     });
     req.on('error', (e) => {
       if (!failed) {
