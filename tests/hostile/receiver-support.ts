@@ -169,11 +169,13 @@ export function boundUnderLoad(bound: number, baseline: number): number {
 
 /**
  * How long this machine takes right now to write `bytes` into memory a process has just been
- * given (the kernel maps each page on its first write), measured in a fresh Node process:
- * the cost of any one-piece copy of a message that size. On a virtual machine that is not
- * cheap: 18 MiB took 70 to 80 ms here, against about 2 ms into pages already mapped.
+ * given (the kernel maps each page on its first write): the cost of any one-piece copy of a
+ * message that size. The least of three fresh Node processes, and never more than 25 µs a
+ * page, so a busy moment cannot stretch it. On this virtual machine it is not cheap: 18 MiB
+ * took 60 to 80 ms, against about 2 ms into pages already mapped.
  */
 export function freshMemoryMs(bytes: number): number {
   const script = `const t = performance.now(); Buffer.allocUnsafeSlow(${bytes}).fill(1); process.stdout.write(String(performance.now() - t));`;
-  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: {} }));
+  const runs = [0, 1, 2].map(() => Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: {}, timeout: 10_000 })));
+  return Math.min(...runs, (bytes / 4096) * 0.025);
 }

@@ -3,7 +3,7 @@
  * (declared or chunked, small or past the size at which it is copied as it arrives, in
  * uneven pieces), its bytes are counted as they arrive, and the size limit still holds.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServer, request, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -95,15 +95,44 @@ describe('readRaw', () => {
     }
   });
 
-  it('a client that declares 6 MiB and sends 2 MiB holds 2 MiB, and its body is never resolved', async () => {
-    const path = '/stalled';
-    const sent = 2 * 1024 * 1024;
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-length': 6 * 1024 * 1024 } });
+  /** Starts a request declaring `declared` bytes and sends `first` of them; the caller sends more or destroys it. */
+  async function stalled(path: string, declared: number, first: number) {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { 'content-length': declared } });
     req.on('error', () => {});
-    req.write(randomBytes(sent));
-    await expect.poll(() => holding.get(path)?.bytes, { timeout: 10_000 }).toBe(sent);
+    req.write(randomBytes(first));
+    await expect.poll(() => holding.get(path)?.bytes, { timeout: 10_000 }).toBe(first);
+    return req;
+  }
+  /** How many buffers of exactly `n` bytes were asked of Buffer.allocUnsafe. */
+  const allocations = (spy: { mock: { calls: unknown[][] } }, n: number) => spy.mock.calls.filter(([size]) => size === n).length;
+  afterEach(() => void vi.restoreAllMocks());
+
+  it('a client that declares 6 MiB holds only what it sent; its buffer is set aside once 1 MiB is in, not before', async () => {
+    const spy = vi.spyOn(Buffer, 'allocUnsafe');
+    const declared = 6 * 1024 * 1024;
+    const path = '/stalled';
+    const req = await stalled(path, declared, 512 * 1024);
+    expect(allocations(spy, declared)).toBe(0);
+    req.write(randomBytes(1536 * 1024));
+    await expect.poll(() => holding.get(path)?.bytes, { timeout: 10_000 }).toBe(2 * 1024 * 1024);
+    expect(allocations(spy, declared)).toBe(1);
     req.destroy();
     await expect.poll(() => seen.get(path)?.error).toMatch(/closed the request before the body ended/);
     expect(seen.get(path)!.body).toBeUndefined();
+  });
+
+  it('bodies being read set aside 256 MiB at most between them; the rest are joined at their end, and what is set aside is given back', async () => {
+    const spy = vi.spyOn(Buffer, 'allocUnsafe');
+    const reqs = [];
+    for (let i = 0; i < 33; i++) reqs.push(await stalled(`/many/${i}`, LIMIT, 1024 * 1024));
+    expect(allocations(spy, LIMIT)).toBe(32);
+    for (const r of reqs) r.destroy();
+    await expect.poll(() => seen.get('/many/32')?.error).toMatch(/closed the request/);
+    for (let i = 0; i < 33; i++) await expect.poll(() => seen.get(`/many/${i}`)?.error).toBeDefined();
+    // All given back: the next body is copied as it arrives again, and arrives whole.
+    const body = randomBytes(LIMIT);
+    expect(await send('/after-many', body, true)).toBe(200);
+    expect(allocations(spy, LIMIT)).toBe(33);
+    expect(seen.get('/after-many')!.body!.equals(body)).toBe(true);
   });
 });

@@ -30,9 +30,13 @@ export interface Held {
  * memory held the event loop for 70 to 136 ms here, nearly all of it the kernel mapping the
  * new pages, which arriving chunks now pay a few at a time. Below it, the join is cheap, and
  * a client must send this much before its declared size is set aside (as address space;
- * pages are taken as bytes arrive).
+ * pages are taken as bytes arrive). What all bodies being read set aside at once is bounded
+ * by RESERVE_MAX; past it, and if the buffer cannot be had, bodies are joined at their end.
  */
 const COPY_AS_ARRIVING = 1024 * 1024;
+const RESERVE_MAX = 256 * 1024 * 1024;
+/** Declared bytes set aside by bodies being copied as they arrive, in this process. */
+let reserved = 0;
 
 /**
  * Reads the raw (possibly compressed) body, taking each chunk's bytes from `admission` into
@@ -44,8 +48,20 @@ export function readRaw(req: IncomingMessage, limit: number, admission: Admissio
   return new Promise((resolve, reject) => {
     let chunks: Buffer[] = [];
     let whole: Buffer | undefined;
+    let reserving = 0;
     let size = 0;
     let failed = false;
+    const unreserve = () => {
+      reserved -= reserving;
+      reserving = 0;
+    };
+    const fail = (e: unknown) => {
+      failed = true;
+      chunks = [];
+      whole = undefined;
+      unreserve();
+      reject(e);
+    };
     req.on('data', (chunk: Buffer) => {
       if (failed) return;
       size += chunk.length;
@@ -53,9 +69,8 @@ export function readRaw(req: IncomingMessage, limit: number, admission: Admissio
         if (size > limit) throw tooLarge(limit);
         admission.takeBytes(chunk.length, held.bytes);
       } catch (e) {
-        failed = true;
         req.pause();
-        reject(e);
+        fail(e);
         return;
       }
       held.bytes += chunk.length;
@@ -71,7 +86,12 @@ export function readRaw(req: IncomingMessage, limit: number, admission: Admissio
       }
       chunks.push(chunk);
       if (copyTo && size >= COPY_AS_ARRIVING && size <= copyTo) {
-        whole = Buffer.allocUnsafe(copyTo);
+        const target = reserved + copyTo <= RESERVE_MAX ? allocate(copyTo) : undefined;
+        copyTo = 0;
+        if (!target) return;
+        whole = target;
+        reserving = whole.length;
+        reserved += reserving;
         let at = 0;
         for (const c of chunks) at += c.copy(whole, at);
         chunks = [];
@@ -79,22 +99,27 @@ export function readRaw(req: IncomingMessage, limit: number, admission: Admissio
     });
     req.on('end', () => {
       if (failed) return;
+      unreserve();
       if (whole) resolve(whole.subarray(0, size));
       else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     });
+    req.on('close', unreserve);
     req.on('error', (e) => {
-      if (!failed) {
-        failed = true;
-        reject(new SpansiftError('BAD_REQUEST', `request body could not be read: ${e.message}`, { cause: e }));
-      }
+      if (!failed) fail(new SpansiftError('BAD_REQUEST', `request body could not be read: ${e.message}`, { cause: e }));
     });
     req.on('aborted', () => {
-      if (!failed) {
-        failed = true;
-        reject(new SpansiftError('BAD_REQUEST', 'the client closed the request before the body ended'));
-      }
+      if (!failed) fail(new SpansiftError('BAD_REQUEST', 'the client closed the request before the body ended'));
     });
   });
+}
+
+/** A buffer of `n` bytes, or undefined when the process cannot have one now. */
+function allocate(n: number): Buffer | undefined {
+  try {
+    return Buffer.allocUnsafe(n);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Undoes Content-Encoding (gzip, deflate, br, identity) within `limit` decompressed bytes. */
