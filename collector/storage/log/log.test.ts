@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendFileSync, mkdtempSync, readdirSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, constants, mkdtempSync, readFileSync, readdirSync, readlinkSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DurableLog, type LogOptions } from './log.js';
@@ -34,6 +34,28 @@ describe('the local log', () => {
     expect(rows.filter((_, i) => i % 2 === 0).map((r) => (r[0] as unknown[])[0])).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(rows[1]).toEqual([['a'], ['é\u{1F600}']]);
     await again.close();
+    await log.close();
+  });
+
+  // Acknowledged means on the disk: the segment a commit writes is opened for synchronized data
+  // writes, so the write itself returns only once its bytes are there (Linux shows an open
+  // file's flags in /proc/self/fdinfo, in octal).
+  it.runIf(process.platform === 'linux')('writes its segments with synchronized data writes (O_DSYNC)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spansift-log-'));
+    const log = await DurableLog.open(options(dir));
+    await log.append(spans(1));
+    const fds = readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+      } catch {
+        return false;
+      }
+    });
+    expect(fds.length).toBeGreaterThan(0);
+    for (const fd of fds) {
+      const flags = parseInt(/^flags:\s+(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1], 8);
+      expect(flags & constants.O_DSYNC).toBe(constants.O_DSYNC);
+    }
     await log.close();
   });
 
