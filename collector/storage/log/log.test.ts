@@ -37,9 +37,9 @@ describe('the local log', () => {
     await log.close();
   });
 
-  // Acknowledged means on the disk: the segment a commit writes is opened for synchronized data
-  // writes, so the write itself returns only once its bytes are there (Linux shows an open
-  // file's flags in /proc/self/fdinfo, in octal).
+  // Acknowledged means on the disk: on Linux the segment a commit writes is opened for
+  // synchronized data writes, so the write itself returns only once its bytes are there
+  // (Linux shows an open file's flags in /proc/self/fdinfo, in octal).
   it.runIf(process.platform === 'linux')('writes its segments with synchronized data writes (O_DSYNC)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spansift-log-'));
     const log = await DurableLog.open(options(dir));
