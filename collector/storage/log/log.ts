@@ -2,8 +2,8 @@
  * The local log under data_dir: an export is acknowledged once its rows are written here
  * and fsync'd, and the log is drained into ClickHouse in large inserts (drain.ts).
  *
- * Appends are group-committed: while one synchronized write runs, the records arriving
- * gather, and the next commit writes them all with one write. A record
+ * Appends are group-committed: while one commit's write and sync run, the records arriving
+ * gather, and the next commit writes and syncs them all at once. A record
  * stays in the log until each of its parts is in ClickHouse; after a crash every record
  * not known to be drained is inserted again (at least once: reads fold copies).
  *
