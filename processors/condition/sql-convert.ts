@@ -1,4 +1,3 @@
-import { quoteString } from '../../collector/storage/schema.js';
 import { dynIs } from './sql-dyn.js';
 import { OPAQUE, isNilSql, orErr, typed, type Opaque, type SqlValue, type Typed } from './sql-model.js';
 
@@ -79,9 +78,4 @@ export function onString(v: SqlValue, t: Typed['t'], f: (s: string) => string, n
   const s = strictString(v);
   if (s.k === 'opaque') return s;
   return typed(t, f(s.sql), nullable, s.err);
-}
-
-/** Quotes a constant written in spansift's code (never a condition's literal, which is bound). */
-export function constSql(s: string): string {
-  return quoteString(s);
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { strictString } from '../convert.js';
-import { constSql, onString, strictString as strictStringSql } from '../sql-convert.js';
+import { onString, strictString as strictStringSql } from '../sql-convert.js';
+import { quoteString } from '../../../collector/storage/schema.js';
 import { OPAQUE, orErr, typed } from '../sql-model.js';
 import { fail, kindOf } from '../values.js';
 import { literalString, type FunctionDef } from './define.js';
@@ -55,7 +56,7 @@ function encodeBase64(s: string, variant: string): string {
 
 function decodeBase64Sql(s: string, variant: string): { sql: string; bad: string } {
   const clean = `replaceRegexpAll(${s}, '[\\r\\n]', '')`;
-  const form = constSql(BASE64_FORMS[variant].source);
+  const form = quoteString(BASE64_FORMS[variant].source);
   const url = variant.endsWith('url');
   const padded = `concat(${clean}, repeat('=', (4 - length(${clean}) % 4) % 4))`;
   return { sql: url ? `tryBase64URLDecode(trimRight(${clean}, '='))` : `tryBase64Decode(${padded})`, bad: `NOT match(${clean}, ${form})` };

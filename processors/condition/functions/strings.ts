@@ -2,7 +2,8 @@ import { compileRegex } from '../regex.js';
 import { strictString } from '../convert.js';
 import { stringLike } from '../text.js';
 import { goIndex, goSplit, goToLower, goToUpper, goTrim, toCamel, toSnake, upperSpecials } from '../go-strings.js';
-import { constSql, onString, strictString as strictStringSql, textOf } from '../sql-convert.js';
+import { onString, strictString as strictStringSql, textOf } from '../sql-convert.js';
+import { quoteString } from '../../../collector/storage/schema.js';
 import { OPAQUE, orErr, typed } from '../sql-model.js';
 import { fail, kindOf, type Value } from '../values.js';
 import { dynGetter, literalString, type FunctionDef } from './define.js';
@@ -19,7 +20,7 @@ let upperTable: { from: string; to: string } | undefined;
 function upperSql(s: string): string {
   upperTable ??= (() => {
     const pairs = upperSpecials();
-    return { from: `[${pairs.map(([f]) => constSql(f)).join(', ')}]`, to: `[${pairs.map(([, t]) => constSql(t)).join(', ')}]` };
+    return { from: `[${pairs.map(([f]) => quoteString(f)).join(', ')}]`, to: `[${pairs.map(([, t]) => quoteString(t)).join(', ')}]` };
   })();
   const perChar = `arrayMap(c -> transform(c, ${upperTable.from}, ${upperTable.to}, upperUTF8(c)), extractAll(${s}, '(?s).'))`;
   return `if(isValidASCII(${s}), upper(${s}), arrayStringConcat(${perChar}))`;
