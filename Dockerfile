@@ -44,5 +44,5 @@ EXPOSE 4317 4318 8080
 # Alive and answering on the UI endpoint (its port from SPANSIFT_UI_ENDPOINT).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "const port = (process.env.SPANSIFT_UI_ENDPOINT || '').split(':').pop() || '8080'; fetch('http://127.0.0.1:' + port + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "--max-semi-space-size=64", "/app/dist/cli/main.js"]
+ENTRYPOINT ["node", "/app/dist/cli/main.js"]
 CMD ["start"]

@@ -39,7 +39,7 @@ export const YOUNG_SHRINK_GAP_MS = 6000;
 
 /**
  * Gives back the young generation that a load grew. Under load V8 grows it (to twice
- * `--max-semi-space-size`: 128 MiB with `npm start`'s 64) and shrinks it only at a
+ * `--max-semi-space-size`, 16 MiB by default on 64-bit: 32 MiB) and shrinks it only at a
  * collection that finds the allocation rate low over the last 5 s; an idle process makes
  * too little garbage to collect at all, so without this it could keep the whole of it. A full
  * collection now, and a young one `gapMs` later, shrink it to a few MiB when nothing much
