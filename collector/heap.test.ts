@@ -1,6 +1,6 @@
 /**
  * A load grows V8's young generation; once the load stops, spansift's idle release gives
- * it back (RSS 60 to 70 MiB lower after a load, with `npm start`'s flags).
+ * it back (RSS 60 to 70 MiB lower after a load, measured when `npm start` set 64 MiB semi-spaces).
  */
 import { getHeapSpaceStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';

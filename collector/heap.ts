@@ -38,13 +38,14 @@ export function collectGarbage(): void {
 export const YOUNG_SHRINK_GAP_MS = 6000;
 
 /**
- * Gives back the young generation that a load grew. Under load V8 grows it (to twice
- * `--max-semi-space-size`, 16 MiB by default on 64-bit: 32 MiB) and shrinks it only at a
- * collection that finds the allocation rate low over the last 5 s; an idle process makes
- * too little garbage to collect at all, so without this it could keep the whole of it. A full
- * collection now, and a young one `gapMs` later, shrink it to a few MiB when nothing much
- * was allocated in between; if a load came back meanwhile, V8 keeps it, as it should.
- * Resolves once the second collection is done (its timer does not keep the process alive).
+ * Gives back the young generation that a load grew. Under load V8 grows it (to twice the
+ * semi-space size: by default its heap limit / 128, at most 16 MiB on 64-bit, so up to 32
+ * MiB) and shrinks it only at a collection that finds the allocation rate low over the last
+ * 5 s; an idle process makes too little garbage to collect at all, so without this it could
+ * keep the whole of it. A full collection now, and a young one `gapMs` later, shrink it to a
+ * few MiB when nothing much was allocated in between; if a load came back meanwhile, V8 keeps
+ * it, as it should. Resolves once the second collection is done (its timer does not keep
+ * the process alive).
  */
 export async function shrinkYoungGeneration(gapMs = YOUNG_SHRINK_GAP_MS): Promise<void> {
   const collect = reachGc();
