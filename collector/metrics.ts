@@ -89,6 +89,11 @@ export function createMetrics() {
       help: 'Request bytes admitted and not yet answered.',
       registers: [registry],
     }),
+    memoryLimit: new Gauge({
+      name: 'spansift_memory_limit_bytes',
+      help: 'limits.memory_limit in force (0: none); above it less limits.memory_spike_limit, new requests are refused.',
+      registers: [registry],
+    }),
     inflightSpans: new Gauge({
       name: 'spansift_inflight_spans',
       help: 'Spans admitted and not yet stored.',

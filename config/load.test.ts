@@ -3,10 +3,14 @@
  * user wrote (units converted, defaults filled in), broken files give every problem at
  * once with its line, column and key path, and env references expand as documented.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, formatProblem, loadConfigFile, parseConfig, type ConfigProblem } from './load.js';
 import { memoryRefuseAt } from './schema.js';
+
+/** The memory the config sees as available: a container limited to 1 GiB, unless a test says otherwise. */
+const memory = vi.hoisted(() => ({ available: { bytes: 1024 ** 3, cgroup: true } }));
+vi.mock('./memory.js', async (actual) => ({ ...(await actual<typeof import('./memory.js')>()), availableMemory: () => memory.available }));
 
 const data = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
 const SHIPPED = fileURLToPath(new URL('./spansift.yaml', import.meta.url));
@@ -58,7 +62,7 @@ const DEFAULTS = {
       request_timeout: 30_000,
     },
   },
-  limits: { max_inflight_bytes: 128 * MiB, max_inflight_spans: 100_000, memory_limit: 0, retry_after: 1000 },
+  limits: { max_inflight_bytes: 128 * MiB, max_inflight_spans: 100_000, memory_limit: Math.floor(0.8 * 1024 ** 3), retry_after: 1000 },
   ui: { endpoint: '127.0.0.1:8080', session_ttl: 12 * 3_600_000, sign_in: { per_user: 10, per_address: 50, window: 15 * 60_000 } },
   labeling: { lease_ttl: 5 * 60_000, poll_interval: 2000 },
   log: { level: 'info' },
@@ -206,11 +210,35 @@ describe('broken files: every problem at once, with line, column and key path', 
     const limits = (yaml: string) => parseConfig(yaml, 'inline.yaml', {}).limits;
     expect(memoryRefuseAt(limits('limits:\n  memory_limit: 500MiB\n'))).toBe(400 * 2 ** 20);
     expect(memoryRefuseAt(limits('limits:\n  memory_limit: 512MiB\n  memory_spike_limit: 32MiB\n'))).toBe(480 * 2 ** 20);
-    expect(memoryRefuseAt(limits('limits:\n  max_inflight_spans: 10\n'))).toBe(0);
+    expect(memoryRefuseAt(limits('limits:\n  memory_limit: 0\n'))).toBe(0);
     expect(parseProblems('limits:\n  memory_limit: 512MiB\n  memory_spike_limit: 600MiB\n')).toEqual([
-      `inline.yaml:3:23: limits.memory_spike_limit: must be less than limits.memory_limit (${512 * 2 ** 20} bytes)`,
+      `inline.yaml:3:23: limits.memory_spike_limit: must be less than limits.memory_limit (512MiB: ${512 * 2 ** 20} bytes)`,
     ]);
-    expect(parseProblems('limits:\n  memory_spike_limit: 64MiB\n')).toEqual(['inline.yaml:2:23: limits.memory_spike_limit: needs limits.memory_limit']);
+    expect(parseProblems('limits:\n  memory_limit: 0\n  memory_spike_limit: 64MiB\n')).toEqual(['inline.yaml:3:23: limits.memory_spike_limit: needs limits.memory_limit']);
+    // Under `auto`, in a 1 GiB container: 819.2 MiB.
+    expect(parseProblems('limits:\n  memory_spike_limit: 900MiB\n')).toEqual([`inline.yaml:2:23: limits.memory_spike_limit: must be less than limits.memory_limit (auto: ${Math.floor(0.8 * 2 ** 30)} bytes)`]);
+  });
+
+  it('limits.memory_limit: auto by default, 80% of a container limit; off on a host without one', () => {
+    const limits = (yaml: string) => parseConfig(yaml, 'inline.yaml', {}).limits;
+    try {
+      memory.available = { bytes: 512 * 2 ** 20, cgroup: true };
+      expect(limits('limits: {}\n').memory_limit).toBe(Math.floor(0.8 * 512 * 2 ** 20));
+      expect(memoryRefuseAt(limits('limits:\n  memory_limit: auto\n'))).toBe(Math.floor(0.8 * 512 * 2 ** 20) - Math.floor(Math.floor(0.8 * 512 * 2 ** 20) / 5));
+      expect(limits('limits:\n  memory_limit: 25%\n').memory_limit).toBe(128 * 2 ** 20);
+      memory.available = { bytes: 16 * 2 ** 30, cgroup: false };
+      expect(limits('limits: {}\n').memory_limit).toBe(0);
+      expect(limits('limits:\n  memory_limit: 25%\n').memory_limit).toBe(4 * 2 ** 30);
+      // A headroom with no limit to apply to, under auto on a host, is no error.
+      expect(memoryRefuseAt(limits('limits:\n  memory_spike_limit: 64MiB\n'))).toBe(0);
+      expect(limits('limits:\n  memory_limit: 2GiB\n').memory_limit).toBe(2 * 2 ** 30);
+    } finally {
+      memory.available = { bytes: 2 ** 30, cgroup: true };
+    }
+    expect(parseProblems('limits:\n  memory_limit: 150%\n')).toEqual(['inline.yaml:2:17: limits.memory_limit: "150%" is not a share of memory (more than 0%, at most 100%)']);
+    expect(parseProblems('limits:\n  memory_limit: lots\n')).toEqual([
+      'inline.yaml:2:17: limits.memory_limit: "lots" is not a size or a share of memory (use bytes, a unit or a percentage: 512MiB, 1GB, 80%, auto)',
+    ]);
   });
 
   it('storage.clickhouse.embedded.idle_release: 0 or at least 10s', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, endpoint, size } from './units.js';
+import { availableMemory, memoryBudget } from './memory.js';
 import { queueSchema, ruleSchema } from './queues.js';
 import { USER_NAME, userSchema } from './users.js';
 import { clientTlsSchema, serverTlsSchema } from './tls.js';
@@ -188,8 +189,13 @@ const limits = z.strictObject({
   max_inflight_bytes: size().default(128 * 1024 * 1024),
   /** Spans waiting for their insert. */
   max_inflight_spans: z.number().int().positive().default(100_000),
-  /** Refuse new requests while the process's resident memory is above this, less `memory_spike_limit`; 0 turns it off. */
-  memory_limit: size().default(0),
+  /**
+   * Refuse new requests while the process's resident memory is above this, less
+   * `memory_spike_limit`; 0 turns it off. A size, a share of the memory the process may use
+   * (`80%`), or `auto`: 80% of its control group's limit (a container's) when one is set,
+   * else off (config/memory.ts).
+   */
+  memory_limit: z.union([z.number().int().nonnegative(), z.string()]).prefault('auto'),
   /**
    * Headroom under memory_limit for what requests already let in still take (the collector's
    * memory_limiter `spike_limit_mib`): refusing starts at memory_limit less this. Default: a
@@ -223,10 +229,23 @@ const limits = z.strictObject({
   max_attributes_per_event: z.number().int().positive().default(128),
   /** Attributes kept per link, as the SDK's default. */
   max_attributes_per_link: z.number().int().positive().default(128),
-}).superRefine((v, ctx) => {
-  if (v.memory_spike_limit === undefined) return;
-  if (v.memory_limit === 0) ctx.addIssue({ code: 'custom', path: ['memory_spike_limit'], message: 'needs limits.memory_limit' });
-  else if (v.memory_spike_limit >= v.memory_limit) ctx.addIssue({ code: 'custom', path: ['memory_spike_limit'], message: `must be less than limits.memory_limit (${v.memory_limit} bytes)` });
+}).transform((v, ctx) => {
+  // Resolved here, where it is known whether the limit was written or is `auto`.
+  const limit = memoryBudget(v.memory_limit, availableMemory);
+  if (typeof limit !== 'number') {
+    ctx.addIssue({ code: 'custom', path: ['memory_limit'], message: limit.error });
+    return z.NEVER;
+  }
+  const spike = v.memory_spike_limit;
+  if (spike !== undefined) {
+    // Under `auto` without a container limit there is no limit for the headroom to apply to, and that is no error.
+    if (limit === 0 && v.memory_limit !== 'auto') ctx.addIssue({ code: 'custom', path: ['memory_spike_limit'], message: 'needs limits.memory_limit' });
+    else if (limit > 0 && spike >= limit) {
+      const what = v.memory_limit === limit ? `${limit} bytes` : `${v.memory_limit}: ${limit} bytes`;
+      ctx.addIssue({ code: 'custom', path: ['memory_spike_limit'], message: `must be less than limits.memory_limit (${what})` });
+    }
+  }
+  return { ...v, memory_limit: limit };
 });
 
 /** Where refusing starts under limits.memory_limit: the limit less its spike headroom (0: no limit). */

@@ -8,6 +8,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { grpcExport } from './support/grpc.js';
 import type { Connection } from '@clickhouse/client-common';
 import { startSpansift, testStorage, type Running } from './support/spansift.js';
+import { availableMemory } from '../config/memory.js';
 import { clickhouseError } from './support/faulty-connection.js';
 import { decodeResponse, hex, jsonRequest, post, protobufRequest } from './support/otlp.js';
 
@@ -38,9 +39,11 @@ const logLines: string[] = [];
 const logger = pino({ level: 'info', base: { service: 'spansift' } }, { write: (s: string) => void logLines.push(...s.split('\n').filter(Boolean)) });
 
 const storage = testStorage(gated);
+/** A share of the memory the process may use: high enough that nothing is refused for memory here. */
+const MEMORY_SHARE = '90%';
 let sift: Running;
 beforeAll(async () => {
-  sift = await startSpansift({ limits: { max_inflight_spans: 5 } }, storage, logger);
+  sift = await startSpansift({ limits: { max_inflight_spans: 5, memory_limit: MEMORY_SHARE } }, storage, logger);
 });
 afterAll(async () => {
   await sift?.stop();
@@ -200,6 +203,14 @@ describe('/metrics', () => {
     expect(delta(before, after, 'spansift_receiver_accepted_spans_total', { transport: 'http' })).toBe(0);
     expect(delta(before, after, 'spansift_storage_insert_duration_seconds_count', { ...TABLE, outcome: 'failure' })).toBe(1);
     expect(delta(before, after, 'spansift_storage_insert_duration_seconds_count', { ...TABLE, outcome: 'success' })).toBe(0);
+  });
+
+  it('shows limits.memory_limit in bytes, given as a share of the memory available, and logs it at start', async () => {
+    const available = availableMemory();
+    const expected = Math.floor(available.bytes * 0.9);
+    expect(sample(await scrape(), 'spansift_memory_limit_bytes')).toBe(expected);
+    const line = logLines.map((l) => JSON.parse(l)).find((l) => l.msg === 'memory limit in force');
+    expect(line).toMatchObject({ memory_limit: expected, refuse_at: expected - Math.floor(expected / 5), available: available.bytes, cgroup_limited: available.cgroup });
   });
 
   it('exposes process CPU, memory and event loop lag under spansift_process_* and spansift_nodejs_*', async () => {

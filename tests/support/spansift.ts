@@ -49,6 +49,8 @@ export function testConfig(overrides: Tree = {}) {
     storage: { clickhouse: { embedded: { path: ENGINE_PATH }, batch: { max_delay: '5ms' } }, log: { enabled: false } },
     ui: { endpoint: '127.0.0.1:0', admin_token: 'test-admin-token' },
     log: { level: 'silent' },
+    // The same on every machine: `auto` would follow the container limit of the one running the tests.
+    limits: { memory_limit: 0 },
   };
   return parseConfigText(stringify(merge(base, overrides)), 'test.yaml', {});
 }
