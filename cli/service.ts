@@ -13,7 +13,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { serve } from '@hono/node-server';
 import type { Server as HttpServer } from 'node:http';
 import { memoryRefuseAt, type Config } from '../config/schema.js';
-import { AUTO_SHARE, SMALL_BUDGET, availableMemory } from '../config/memory.js';
+import { SMALL_BUDGET, availableMemory } from '../config/memory.js';
 import { splitEndpoint } from '../config/units.js';
 import { openStorage, type StorageTarget } from '../collector/storage/client.js';
 import { migrate } from '../collector/storage/migrations.js';
@@ -221,7 +221,7 @@ export class Service {
     const memoryLimit = config.limits.memory_limit;
     log.info({ memory_limit: memoryLimit, refuse_at: memoryRefuseAt(config.limits), available: available.bytes, cgroup_limited: available.cgroup }, memoryLimit > 0 ? 'memory limit in force' : 'no memory limit');
     if (memoryLimit > 0 && memoryLimit < SMALL_BUDGET) {
-      log.warn({ memory_limit: memoryLimit, suggested: SMALL_BUDGET / AUTO_SHARE }, 'limits.memory_limit is small for spansift, which holds 140 to 180 MiB idle and more while it inserts: many exports will be refused; give its container at least 512 MiB');
+      log.warn({ memory_limit: memoryLimit }, 'limits.memory_limit is small for spansift, which holds 140 to 180 MiB idle and more while it inserts: many exports will be refused; give its container at least 512 MiB');
     }
     const engineMemory = this.storage.engineMemory;
     if (engineMemory) registerEngineMemory(this.metrics.registry, engineMemory);
