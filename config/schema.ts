@@ -239,7 +239,7 @@ const limits = z.strictObject({
   const spike = v.memory_spike_limit;
   if (spike !== undefined) {
     // Under `auto` without a container limit there is no limit for the headroom to apply to, and that is no error.
-    if (limit === 0 && v.memory_limit !== 'auto') ctx.addIssue({ code: 'custom', path: ['memory_spike_limit'], message: 'needs limits.memory_limit' });
+    if (limit === 0 && String(v.memory_limit).trim() !== 'auto') ctx.addIssue({ code: 'custom', path: ['memory_spike_limit'], message: 'needs limits.memory_limit' });
     else if (limit > 0 && spike >= limit) {
       const what = v.memory_limit === limit ? `${limit} bytes` : `${v.memory_limit}: ${limit} bytes`;
       ctx.addIssue({ code: 'custom', path: ['memory_spike_limit'], message: `must be less than limits.memory_limit (${what})` });
