@@ -33,7 +33,7 @@ export interface IngestResult {
   threads: Record<string, number>;
 }
 
-export async function startSpansift(extra: Record<string, unknown> = {}) {
+export async function startSpansift(extra: Record<string, unknown> = {}, cgroup?: string) {
   const dir = mkdtempSync(join(tmpdir(), 'spansift-bench-'));
   const port = await freePort();
   const uiPort = await freePort();
@@ -46,7 +46,7 @@ export async function startSpansift(extra: Record<string, unknown> = {}) {
   };
   const file = join(dir, 'spansift.yaml');
   writeFileSync(file, stringify(config));
-  const child = spawnSpansift(file, ['ignore', 'pipe', 'inherit']);
+  const child = spawnSpansift(file, ['ignore', 'pipe', 'inherit'], cgroup);
   await new Promise<void>((resolve, reject) => {
     const deadline = setTimeout(() => reject(new Error('spansift did not start')), 60_000);
     const probe = async () => {
@@ -99,12 +99,20 @@ function post(agent: Agent, port: number, body: Uint8Array): Promise<number> {
 export async function runIngest(
   shape: Shape,
   total: number,
-  opts: { perRequest?: number; connections?: number; extraConfig?: Record<string, unknown>; /** Runs after the last acknowledgement, before spansift stops. */ atEnd?: (ui: string) => Promise<void> } = {},
+  opts: {
+    perRequest?: number;
+    connections?: number;
+    extraConfig?: Record<string, unknown>;
+    /** Runs after the last acknowledgement, before spansift stops. */
+    atEnd?: (ui: string) => Promise<void>;
+    /** A control group's directory to start spansift in (bench/container.ts). */
+    cgroup?: string;
+  } = {},
 ): Promise<IngestResult> {
   const perRequest = opts.perRequest ?? 500;
   const connections = opts.connections ?? 32;
   const bodies = Array.from({ length: Math.ceil(total / perRequest) }, (_, i) => encodeRequest(shape, perRequest, i * perRequest));
-  const { child, port, uiPort } = await startSpansift(opts.extraConfig);
+  const { child, port, uiPort } = await startSpansift(opts.extraConfig, opts.cgroup);
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   let next = 0;
   let refused = 0;

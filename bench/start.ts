@@ -23,9 +23,17 @@ export function npmStart(): { env: Record<string, string>; flags: string[] } {
   return { env, flags };
 }
 
-/** A variable set in the bench's own environment wins over the script's, so variants can be measured. */
-export function spawnSpansift(configFile: string, stdio: StdioOptions): ChildProcess {
+/**
+ * A variable set in the bench's own environment wins over the script's, so variants can be
+ * measured. With `cgroup` (a control group's directory), spansift starts inside that group,
+ * as in a container given its memory limit (bench/container.ts).
+ */
+export function spawnSpansift(configFile: string, stdio: StdioOptions, cgroup?: string): ChildProcess {
   const { env, flags } = npmStart();
   const extra = (process.env.SPANSIFT_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  return spawn(process.execPath, [...flags, ...extra, join(ROOT, 'dist/cli/main.js'), 'start', '--config', configFile], { stdio, env: { ...env, ...process.env } });
+  const argv = [process.execPath, ...flags, ...extra, join(ROOT, 'dist/cli/main.js'), 'start', '--config', configFile];
+  const options = { stdio, env: { ...env, ...process.env } };
+  // The shell joins the group, then becomes node (same pid), so all that spansift holds is counted there.
+  if (cgroup) return spawn('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup, ...argv], options);
+  return spawn(argv[0], argv.slice(1), options);
 }
