@@ -6,7 +6,8 @@
  * pages back to keep the group within its limit, and whether it killed spansift.
  *
  * Needs root and a writable cgroup file system (v2, or v1's memory controller); elsewhere it
- * says so and exits. Build first (`npm run build`).
+ * says so and exits. It runs the built dist/: `npm run build` first. The kernel counts OOM
+ * kills per group from Linux 4.13.
  *
  *   npx tsx bench/container.ts [shape llm|small] [rounds] [limits, e.g. 512MiB,640MiB,1GiB]
  */
@@ -31,6 +32,8 @@ interface Group {
 }
 
 const read = (file: string) => readFileSync(file, 'utf8');
+/** Whether the machine has swap in use (/proc/swaps lists more than its header). */
+const hasSwap = () => read('/proc/swaps').trim().split('\n').length > 1;
 const field = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
 
 function makeGroup(name: string, limit: number): Group | string {
@@ -39,21 +42,32 @@ function makeGroup(name: string, limit: number): Group | string {
   if (!existsSync(parent)) return 'no cgroup memory controller mounted at /sys/fs/cgroup';
   const dir = join(parent, name);
   try {
+    if (v2 && !read(join(parent, 'cgroup.subtree_control')).split(/\s+/).includes('memory')) writeFileSync(join(parent, 'cgroup.subtree_control'), '+memory');
     mkdirSync(dir);
+    // No swapping either, on a machine with swap: a container's limit as Docker sets it with
+    // --memory-swap equal to --memory. (v1 then stops counting hits of the limit in failcnt.)
+    const swap = hasSwap() ? join(dir, v2 ? 'memory.swap.max' : 'memory.memsw.limit_in_bytes') : '';
     if (v2) {
       writeFileSync(join(dir, 'memory.max'), String(limit));
-      writeFileSync(join(dir, 'memory.swap.max'), '0');
+      if (swap && existsSync(swap)) writeFileSync(swap, '0');
     } else {
       writeFileSync(join(dir, 'memory.limit_in_bytes'), String(limit));
+      if (swap && existsSync(swap)) writeFileSync(swap, String(limit));
     }
   } catch (e) {
-    return `cannot make a memory group at ${dir} (root and a writable cgroup file system are needed): ${(e as Error).message}`;
+    return `cannot make a memory group at ${dir} (root, a writable cgroup file system and its memory controller are needed): ${(e as Error).message}`;
   }
   return {
     dir,
     reclaims: () => (v2 ? field(read(join(dir, 'memory.events')), 'max') : Number(read(join(dir, 'memory.failcnt')))),
     oomKills: () => field(read(join(dir, v2 ? 'memory.events' : 'memory.oom_control')), 'oom_kill'),
-    remove: () => rmdirSync(dir),
+    remove: () => {
+      try {
+        rmdirSync(dir);
+      } catch (e) {
+        console.log(`could not remove ${dir}: ${(e as Error).message}`);
+      }
+    },
   };
 }
 
@@ -75,8 +89,7 @@ for (let round = 0; round < rounds; round++) {
       }
       const killed = group.oomKills();
       const reclaims = group.reclaims();
-      // A killed spansift leaves nothing in the group; one that stopped has left it too.
-      await new Promise((r) => setTimeout(r, 500));
+      // runIngest has waited for spansift's exit, whether the run finished or failed: the group is empty.
       group.remove();
       const budgetText = budget === 'auto' ? `auto (${Math.round((0.8 * limit.bytes) / MiB)} MiB)` : '0';
       rows.push(

@@ -48,18 +48,29 @@ export async function startSpansift(extra: Record<string, unknown> = {}, cgroup?
   writeFileSync(file, stringify(config));
   const child = spawnSpansift(file, ['ignore', 'pipe', 'inherit'], cgroup);
   await new Promise<void>((resolve, reject) => {
-    const deadline = setTimeout(() => reject(new Error('spansift did not start')), 60_000);
+    let settled = false;
+    const settle = (e?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      child.off('exit', exited);
+      if (!e) return resolve();
+      // Rejects once spansift is gone, so that nothing of it outlives the failed start.
+      if (child.exitCode !== null || child.signalCode !== null) return reject(e);
+      child.once('exit', () => reject(e));
+      child.kill('SIGKILL');
+    };
+    const deadline = setTimeout(() => settle(new Error('spansift did not start')), 60_000);
+    const exited = (code: number | null, signal: string | null) => settle(new Error(`spansift exited while starting (${signal ?? code})`));
+    child.once('exit', exited);
     const probe = async () => {
       try {
         const r = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-        if (r.status === 200) {
-          clearTimeout(deadline);
-          return resolve();
-        }
+        if (r.status === 200) return settle();
       } catch {
         /* not listening yet */
       }
-      setTimeout(probe, 100);
+      if (!settled) setTimeout(probe, 100);
     };
     void probe();
   });
@@ -119,42 +130,48 @@ export async function runIngest(
   const cpu0 = cpuSeconds(child.pid!);
   const threads0 = threadCpuSeconds(child.pid!);
   const stopSampling = sampleAnon(child.pid!);
-  const t0 = performance.now();
-  const worker = async () => {
-    while (next < bodies.length) {
-      const body = bodies[next++];
-      for (;;) {
-        const status = await post(agent, port, body);
-        if (status === 200) break;
-        // 408: the request did not arrive within read_timeout, which happens only on a machine far busier than the benchmark.
-        if (status !== 429 && status !== 503 && status !== 408) throw new Error(`unexpected status ${status}`);
-        refused++;
-        await new Promise((r) => setTimeout(r, 50));
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    const t0 = performance.now();
+    const worker = async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++];
+        for (;;) {
+          const status = await post(agent, port, body);
+          if (status === 200) break;
+          // 408: the request did not arrive within read_timeout, which happens only on a machine far busier than the benchmark.
+          if (status !== 429 && status !== 503 && status !== 408) throw new Error(`unexpected status ${status}`);
+          refused++;
+          await new Promise((r) => setTimeout(r, 50));
+        }
       }
-    }
-  };
-  await Promise.all(Array.from({ length: connections }, worker));
-  const ackSeconds = (performance.now() - t0) / 1000;
-  // With the local log, acknowledged is not yet inserted: the run ends once ClickHouse has every span.
-  await drained(uiPort);
-  const seconds = (performance.now() - t0) / 1000;
-  const result: IngestResult = {
-    shape,
-    spans: bodies.length * perRequest,
-    seconds,
-    spansPerSecond: (bodies.length * perRequest) / seconds,
-    ackSpansPerSecond: (bodies.length * perRequest) / ackSeconds,
-    cpuSeconds: cpuSeconds(child.pid!) - cpu0,
-    peakRssBytes: peakRssBytes(child.pid!),
-    peakAnonBytes: stopSampling(),
-    refused,
-    threads: threadCpuDelta(threads0, threadCpuSeconds(child.pid!)),
-  };
-  await opts.atEnd?.(`http://127.0.0.1:${uiPort}`);
-  agent.destroy();
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  return result;
+    };
+    await Promise.all(Array.from({ length: connections }, worker));
+    const ackSeconds = (performance.now() - t0) / 1000;
+    // With the local log, acknowledged is not yet inserted: the run ends once ClickHouse has every span.
+    await drained(uiPort);
+    const seconds = (performance.now() - t0) / 1000;
+    const result: IngestResult = {
+      shape,
+      spans: bodies.length * perRequest,
+      seconds,
+      spansPerSecond: (bodies.length * perRequest) / seconds,
+      ackSpansPerSecond: (bodies.length * perRequest) / ackSeconds,
+      cpuSeconds: cpuSeconds(child.pid!) - cpu0,
+      peakRssBytes: peakRssBytes(child.pid!),
+      peakAnonBytes: stopSampling(),
+      refused,
+      threads: threadCpuDelta(threads0, threadCpuSeconds(child.pid!)),
+    };
+    await opts.atEnd?.(`http://127.0.0.1:${uiPort}`);
+    return result;
+  } finally {
+    // Also when a run fails (spansift killed, an unexpected answer): nothing is left running.
+    stopSampling();
+    agent.destroy();
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

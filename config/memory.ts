@@ -33,7 +33,8 @@ const SYSTEM: CgroupPaths = { root: '/sys/fs/cgroup', self: '/proc/self/cgroup',
  * is lower. cgroup v2: the least `memory.max` on the group and the groups above it (a
  * parent's limit holds for its children). cgroup v1: the group's own `memory.limit_in_bytes`
  * and its `hierarchical_memory_limit` (`memory.stat`), which counts the parents' limits only
- * where the hierarchy applies them. Read afresh at each config load: a pod can be resized.
+ * where the hierarchy applies them. Read at each config load; a changed limit takes effect at
+ * the next start, as other `limits` do.
  */
 export function availableMemory(p: CgroupPaths = SYSTEM): AvailableMemory {
   let least = p.total;
