@@ -14,6 +14,7 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSize } from '../config/units.js';
+import { AUTO_SHARE } from '../config/memory.js';
 import { runIngest, type IngestResult } from './ingest.js';
 import type { Shape } from './spans.js';
 
@@ -91,7 +92,7 @@ for (let round = 0; round < rounds; round++) {
       const reclaims = group.reclaims();
       // runIngest has waited for spansift's exit, whether the run finished or failed: the group is empty.
       group.remove();
-      const budgetText = budget === 'auto' ? `auto (${Math.round((0.8 * limit.bytes) / MiB)} MiB)` : '0';
+      const budgetText = budget === 'auto' ? `auto (${Math.round((AUTO_SHARE * limit.bytes) / MiB)} MiB)` : '0';
       rows.push(
         result
           ? `| ${limit.text} | ${budgetText} | ${result.spansPerSecond.toFixed(0)} | ${(result.peakRssBytes / MiB).toFixed(0)} MiB (${(result.peakAnonBytes / MiB).toFixed(0)} MiB) | ${result.refused} | ${reclaims} | ${killed ? 'yes' : 'no'} |`
