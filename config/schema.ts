@@ -158,8 +158,9 @@ const logBatch = z.strictObject({
   max_rows: z.number().int().positive().default(100_000),
   /**
    * An insert from the log holds at most this much serialized row text. Default 16MiB; with
-   * limits.memory_limit set, 1/192 of it (1MiB to 16MiB): the engine needs many times a
-   * batch's text to insert it, and that memory is not turned away with new requests.
+   * limits.memory_limit set, 1/32 of the budget above 512MiB and at least 1/192 of it (1MiB
+   * to 16MiB): the engine needs about five times a batch's text to insert it, and that memory
+   * is not turned away with new requests.
    */
   max_bytes: size().optional(),
   /**

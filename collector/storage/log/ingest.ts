@@ -34,16 +34,22 @@ const MEMORY_BYTES = 64 * 1024 * 1024;
 
 /**
  * Serialized row text per insert from the log: `batch.max_bytes`, or by limits.memory_limit.
- * At saturation a 16 MiB batch took the process to 953 MiB under a 768 MiB limit; 4 MiB
- * batches held it at 683 to 775 MiB with every span taken (bench/RESULTS.md).
+ * The engine needs about five times a batch's text to insert it, and the drain keeps two
+ * inserts going: at saturation with LLM spans the process peaked near 520 MiB plus about
+ * 20 MiB per MiB of batch (bench/RESULTS.md). So a batch gets 1/32 of the budget above
+ * 512 MiB (its inserts then take about 5/8 of that part, the rest is headroom), and at
+ * least 1/192 of the budget: under tight budgets refusals at the limit hold the line.
  */
 export function logBatchBytes(config: LogConfig, memoryLimit: number): number {
   if (config.batch.max_bytes !== undefined) return config.batch.max_bytes;
   if (memoryLimit <= 0) return MAX_BATCH_BYTES;
-  return Math.min(MAX_BATCH_BYTES, Math.max(MIN_BATCH_BYTES, Math.floor(memoryLimit / 192)));
+  const share = Math.max(Math.floor(memoryLimit / 192), Math.floor((memoryLimit - FIXED_BYTES) / 32));
+  return Math.min(MAX_BATCH_BYTES, Math.max(MIN_BATCH_BYTES, share));
 }
 
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+/** What spansift holds at saturation besides its inserts (the engine's code, Node's heap, requests, merges). */
+const FIXED_BYTES = 512 * 1024 * 1024;
 const MIN_BATCH_BYTES = 1024 * 1024;
 
 export function logDir(config: LogConfig, dataDir: string): string {

@@ -166,8 +166,13 @@ describe('the size of an insert from the log', () => {
 
   it('is 16 MiB of row text by default, and follows limits.memory_limit when that is set', () => {
     expect(logBatchBytes(cfg(), 0)).toBe(16 * MiB);
-    expect(logBatchBytes(cfg(), 768 * MiB)).toBe(4 * MiB);
+    // Tight budgets: 1/192 of the budget, at least 1 MiB.
     expect(logBatchBytes(cfg(), 64 * MiB)).toBe(1 * MiB);
+    expect(logBatchBytes(cfg(), 384 * MiB)).toBe(2 * MiB);
+    expect(logBatchBytes(cfg(), 512 * MiB)).toBe(Math.floor((512 * MiB) / 192));
+    // Roomier ones: 1/32 of what lies above the 512 MiB spansift holds besides its inserts.
+    expect(logBatchBytes(cfg(), 768 * MiB)).toBe(8 * MiB);
+    expect(logBatchBytes(cfg(), 1024 * MiB)).toBe(16 * MiB);
     expect(logBatchBytes(cfg(), 8192 * MiB)).toBe(16 * MiB);
   });
 
