@@ -5,9 +5,16 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/**
+ * How often the event loop's delay is sampled for `spansift_nodejs_eventloop_lag_{min,max,mean,
+ * stddev,p50,p90,p99}_seconds` (each sample includes this interval). prom-client's 10 ms wakes
+ * an idle process 100 times a second, which took about 0.8% of a core on its own.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 100;
+
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'spansift_' });
+  collectDefaultMetrics({ register: registry, prefix: 'spansift_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   const m = {
     registry,
     acceptedSpans: new Counter({

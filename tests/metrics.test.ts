@@ -219,6 +219,22 @@ describe('/metrics', () => {
       expect(names.some((n) => what.test(n)), String(what)).toBe(true);
     }
   });
+
+  it('samples the event loop delay every 100 ms, so an idle spansift is not woken 100 times a second', async () => {
+    // Each recorded delay is the sampling interval plus the lag; prom-client's own default samples every 10 ms.
+    // A scrape starts a new window, which needs two ticks of the sampler for a delay; until then it reads
+    // as a huge minimum. So scrapes here are spaced wider than two ticks.
+    let min = 0;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 250));
+      min = sample(await scrape(), 'spansift_nodejs_eventloop_lag_min_seconds');
+      if (min > 0 && min < 60) break;
+      if (Date.now() > deadline) throw new Error(`no event loop delay sampled in 30 s (min ${min})`);
+    }
+    expect(min).toBeGreaterThanOrEqual(0.099);
+    expect(min).toBeLessThan(1);
+  });
 });
 
 describe('logging', () => {
