@@ -34,11 +34,13 @@ const MEMORY_BYTES = 64 * 1024 * 1024;
 
 /**
  * Serialized row text per insert from the log: `batch.max_bytes`, or by limits.memory_limit.
- * The engine needs about five times a batch's text to insert it, and the drain keeps two
- * inserts going: at saturation with LLM spans the process peaked near 520 MiB plus about
- * 20 MiB per MiB of batch (bench/RESULTS.md). So a batch gets 1/32 of the budget above
- * 512 MiB (its inserts then take about 5/8 of that part, the rest is headroom), and at
- * least 1/192 of the budget: under tight budgets refusals at the limit hold the line.
+ * The engine needs about five times a batch's text to insert it from a file, two inserts run
+ * at once, and the drain's window holds records besides: at saturation with LLM spans the
+ * process peaked near 520 MiB plus about 20 MiB per MiB of batch (bench/RESULTS.md). So a
+ * batch gets 1/32 of the budget above 512 MiB (its inserts then take about 5/8 of that
+ * part), and at least 1/192 of the budget: under tight budgets refusals at the limit hold
+ * the line. A peak past the refusal line (memory_spike_limit under the budget) narrows the
+ * drain to one batch at a time until it falls back.
  */
 export function logBatchBytes(config: LogConfig, memoryLimit: number): number {
   if (config.batch.max_bytes !== undefined) return config.batch.max_bytes;
