@@ -10,7 +10,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * stddev,p50,p90,p99}_seconds` (each sample includes this interval). prom-client's 10 ms wakes
  * an idle process 100 times a second, which took about 0.8% of a core on its own.
  */
-export const EVENT_LOOP_SAMPLE_MS = 100;
+const EVENT_LOOP_SAMPLE_MS = 100;
 
 export function createMetrics() {
   const registry = new Registry();
