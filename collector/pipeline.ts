@@ -8,6 +8,7 @@ import type { DecodedExport } from './model/span.js';
 import { spanToValues } from './storage/rows.js';
 import { attrsToStrings } from './model/attributes.js';
 import { serializeRows, type SerializedRows } from './storage/json-rows.js';
+import { mapBytes, MAX_NATIVE_BYTES, rowsTooLarge, spansToNative } from './storage/native.js';
 import type { Admission } from './admission.js';
 import type { Metrics } from './metrics.js';
 import { SpansiftError } from './errors.js';
@@ -24,6 +25,8 @@ export class Pipeline implements TracesConsumer {
     /** Takes the spans once they are stored (the exporters); never fails the export. */
     private readonly stored?: StoredSpansConsumer,
     private readonly processor?: SpanProcessor,
+    /** Spans are stored as Native rows (the embedded engine), not JSON. */
+    private readonly native = false,
   ) {}
 
   async consume(decoded: DecodedExport, transport: Transport): Promise<ExportResult> {
@@ -65,7 +68,7 @@ export class Pipeline implements TracesConsumer {
     // Processed (redacted) span by span as the rows are built: what is stored, routed and
     // forwarded is the processed span.
     const stepper = this.processor?.stepper();
-    const rows = await toRows(decoded, stepper);
+    const rows = await (this.native ? toNativeRows : toRows)(decoded, stepper);
     const spans = decoded.spans;
     decoded.spans = [];
     // Spans and what the router makes of them (queue items) are both stored before the answer.
@@ -120,6 +123,50 @@ async function toRows(decoded: DecodedExport, process?: (span: Span) => void): P
     count += part.count;
   }
   return { json: parts.join(','), count };
+}
+
+/** Spans per Native block: a request of up to this many is one block, the engine's cheapest insert. */
+const BLOCK_SPANS = 512;
+
+/**
+ * As toRows, in Native blocks (native.ts), one after the other. Between blocks the event
+ * loop is served once SLICE_MS has passed. The rows' size is bounded before each block is
+ * built: every row repeats its resource's attributes.
+ */
+async function toNativeRows(decoded: DecodedExport, process?: (span: Span) => void): Promise<SerializedRows> {
+  const spans = decoded.spans;
+  let lastResource: Resource | undefined;
+  let lastFlat: Record<string, string> = {};
+  let lastFlatBytes = 0;
+  let resourceBytes = 0;
+  let bytes = 0;
+  const blocks: Buffer[] = [];
+  let started = performance.now();
+  for (let from = 0; from < spans.length; from += BLOCK_SPANS) {
+    const slice = spans.length <= BLOCK_SPANS ? spans : spans.slice(from, from + BLOCK_SPANS);
+    const resources: Record<string, string>[] = new Array(slice.length);
+    for (let i = 0; i < slice.length; i++) {
+      const span = slice[i];
+      process?.(span);
+      if (span.resource !== lastResource) {
+        lastResource = span.resource;
+        lastFlat = attrsToStrings(span.resource.attributes);
+        lastFlatBytes = mapBytes(lastFlat);
+      }
+      resources[i] = lastFlat;
+      resourceBytes += lastFlatBytes;
+    }
+    if (resourceBytes > MAX_NATIVE_BYTES) throw rowsTooLarge(spans.length);
+    const block = spansToNative(slice, resources);
+    bytes += block.length;
+    if (bytes > MAX_NATIVE_BYTES) throw rowsTooLarge(spans.length);
+    blocks.push(block);
+    if (from + BLOCK_SPANS < spans.length && performance.now() - started > SLICE_MS) {
+      await new Promise((r) => setImmediate(r));
+      started = performance.now();
+    }
+  }
+  return { json: blocks.length === 1 ? blocks[0] : Buffer.concat(blocks), count: spans.length, native: true };
 }
 
 function storageError(e: unknown): SpansiftError {

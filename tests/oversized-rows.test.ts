@@ -1,8 +1,9 @@
 /**
- * A request within the body limit whose rows cannot be built: every stored row repeats its
- * resource's attributes, and JSON escaping can grow text six-fold, so a small body can
- * expand past the longest string JavaScript has. The client is told at once that sending
- * it again cannot help (413, not a retryable 503), and spansift goes on storing.
+ * A request within the body limit whose rows are too large to build: every stored row
+ * repeats its resource's attributes, so a small body can stand for far more than one
+ * request's rows may take (512 MiB; as JSON, escaping would grow the text six-fold past the
+ * longest string JavaScript has). The client is told at once that sending it again cannot
+ * help (413, not a retryable 503), and spansift goes on storing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportTraceServiceRequest } from '../proto/otlp.js';
@@ -19,10 +20,10 @@ afterAll(async () => {
   await sift?.stop();
 });
 
-/** 120 spans sharing one resource whose attribute is 1 MiB of control characters. */
+/** 600 spans sharing one resource whose attribute is 1 MiB of control characters: 600 MiB of rows. */
 function explosiveRequest(traceId: string): Uint8Array {
   const now = BigInt(Date.now()) * 1_000_000n;
-  const spans = Array.from({ length: 120 }, (_, i) => ({
+  const spans = Array.from({ length: 600 }, (_, i) => ({
     traceId: Buffer.from(traceId, 'hex'),
     spanId: Buffer.from(hex(8), 'hex'),
     name: `s${i}`,
@@ -52,7 +53,7 @@ describe('rows too large to build', () => {
     expect((await getTrace(sift, traceId)).status).toBe(404);
 
     const metrics = await (await fetch(`${sift.uiUrl}/metrics`, { headers: { authorization: `Bearer ${sift.adminToken}` } })).text();
-    expect(metrics).toMatch(/spansift_receiver_refused_spans_total\{transport="http",reason="too_large"\} 120/);
+    expect(metrics).toMatch(/spansift_receiver_refused_spans_total\{transport="http",reason="too_large"\} 600/);
 
     const next = hex(16);
     expect((await post(sift.httpUrl, protobufRequest([{ traceId: next, name: 'after' }]), PB)).status).toBe(200);

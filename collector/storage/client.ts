@@ -59,12 +59,18 @@ const json = {
 };
 
 /**
- * Inserts rows already serialized as JSON arrays (separated by commas) as bytes, straight
- * into the embedded engine: no document string is built, copied and converted on the way.
- * Made once per table (`RawInserter`), then called with each batch's buffers in order.
+ * Inserts rows already serialized, as bytes, straight into the embedded engine: no document
+ * string is built, copied and converted on the way. Made once per table and format
+ * (`RawInserter`), then called with each batch's buffers in order: JSON arrays separated by
+ * commas (JSONCompactEachRow), or Native blocks one after the other (native.ts).
  */
 export type RawInsert = (rows: readonly Buffer[]) => Promise<void>;
-export type RawInserter = (table: string, columns: readonly string[], types: Readonly<Record<string, string>>) => RawInsert;
+export type RawFormat = 'JSONCompactEachRow' | 'Native';
+export interface RawInserter {
+  (table: string, columns: readonly string[], types: Readonly<Record<string, string>>, format?: RawFormat): RawInsert;
+  /** Whether it takes Native rows. */
+  readonly native: boolean;
+}
 
 const rawInserters = new WeakMap<ClickHouseClient, RawInserter>();
 
@@ -149,16 +155,19 @@ function batchFileInserter(engine: Session, dir: string): RawInserter {
   mkdirSync(dir, { recursive: true });
   // file() reads a path with * ? { } as a glob: such a directory gets the inline insert.
   const globbed = /[*?{}]/.test(dir);
-  return (table, columns, types) => {
+  const inserter = (table: string, columns: readonly string[], types: Readonly<Record<string, string>>, format: RawFormat = 'JSONCompactEachRow'): RawInsert => {
     const names = columns.map(quoteIdent).join(', ');
     const structure = quoteString(columns.map((c) => `${quoteIdent(c)} ${types[c]}`).join(', '));
     const target = table.split('.').map(quoteIdent).join('.');
     // One parsing thread: the engine's parallel parsing split each batch into chunks and cost
     // about 6% more CPU per span at saturation, for no speed on two cores.
-    if (globbed) return async (rows) => void (await engine.insert({ table, columns: [...columns], format: 'JSONCompactEachRow', values: Buffer.concat(rows), settings: { input_format_parallel_parsing: 0 } }));
-    const sql = (file: string) => `INSERT INTO ${target} (${names}) SELECT * FROM file(${quoteString(file)}, 'JSONCompactEachRow', ${structure}) SETTINGS input_format_parallel_parsing = 0`;
+    if (globbed) {
+      if (format === 'Native') throw new Error(`Native rows cannot be inserted through ${dir}`);
+      return async (rows) => void (await engine.insert({ table, columns: [...columns], format, values: Buffer.concat(rows), settings: { input_format_parallel_parsing: 0 } }));
+    }
+    const sql = (file: string) => `INSERT INTO ${target} (${names}) SELECT * FROM file(${quoteString(file)}, ${quoteString(format)}, ${structure}) SETTINGS input_format_parallel_parsing = 0`;
     return async (rows) => {
-      const file = join(dir, `${++batchFiles}.json`);
+      const file = join(dir, `${++batchFiles}.${format === 'Native' ? 'native' : 'json'}`);
       try {
         await writeFileAll(file, rows);
         await engine.queryAsync(sql(file));
@@ -167,6 +176,8 @@ function batchFileInserter(engine: Session, dir: string): RawInserter {
       }
     };
   };
+  // file() reads a path with * ? { } as a glob, and the inline insert takes text formats only.
+  return Object.assign(inserter, { native: !globbed });
 }
 
 /** Numbers the batch files of the whole process, so that no two inserts ever share one. */

@@ -29,7 +29,7 @@ export class LogWriter implements ExportWriter {
   constructor(private readonly log: DurableLog) {}
 
   write(spans: SerializedRows, items: SerializedRows | undefined): Promise<void> {
-    const parts: RecordPart[] = [{ table: 'spans', rows: spans.count, json: spans.json }];
+    const parts: RecordPart[] = [{ table: 'spans', rows: spans.count, json: spans.json, native: spans.native }];
     if (items && items.count > 0) parts.push({ table: 'items', rows: items.count, json: items.json });
     return this.log.append(parts);
   }

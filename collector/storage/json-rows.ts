@@ -2,7 +2,9 @@
  * How spansift writes rows: each write's rows are serialized once, when they are handed
  * over (so the objects they came from die young instead of surviving until their batch
  * is inserted), and a batch goes out as one JSONCompact document ({"meta", "data"}) put
- * together from that ready text, with no string per row and nothing serialized twice.
+ * together from that ready text, with no string per row and nothing serialized twice. The
+ * embedded engine takes the ready bytes themselves: JSON rows, or spans as Native blocks
+ * (native.ts).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Batcher } from './batcher.js';
@@ -10,6 +12,7 @@ import { JsonText, rawInsertOf } from './client.js';
 import { SpansiftError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { isPermanentInsertError } from './classify.js';
+import { nativeToValues } from './native.js';
 
 /**
  * Rows already serialized: JSON arrays separated by commas, without the enclosing brackets;
@@ -19,10 +22,13 @@ import { isPermanentInsertError } from './classify.js';
 export interface SerializedRows {
   json: string | Buffer;
   count: number;
+  /** `json` holds Native blocks of otel_traces rows (native.ts), not JSON. */
+  native?: boolean;
 }
 
-/** The rows' text as a string. */
+/** The rows' JSON text (Native rows decoded). */
 export function rowsText(rows: SerializedRows): string {
+  if (rows.native) return serializeRows(nativeToValues(rows.json as Buffer)).json;
   return typeof rows.json === 'string' ? rows.json : rows.json.toString('utf8');
 }
 
@@ -78,6 +84,8 @@ export interface RowWriterOptions {
   concurrency: number;
   /** Largest document one insert sends, in characters (bytes for rows given as bytes). */
   maxDocumentChars?: number;
+  /** Inserts Native rows (SerializedRows.native); only where the client is the embedded engine's. */
+  native?: boolean;
   onSend?: () => void;
   metrics?: Metrics;
   /** The `table` label of the insert metrics. */
@@ -92,7 +100,9 @@ export class RowWriter {
     const columns = [...o.columns] as [string, ...string[]];
     // The embedded engine takes the rows as bytes (JSONCompactEachRow reads the same values
     // as JSONCompact, and takes the commas between rows), without a document put together.
-    const raw = o.columns.every((c) => /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(c)) ? rawInsertOf(client)?.(o.table, o.columns, o.types) : undefined;
+    const raw = o.columns.every((c) => /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(c)) ? rawInsertOf(client)?.(o.table, o.columns, o.types, o.native ? 'Native' : 'JSONCompactEachRow') : undefined;
+    if (o.native && !raw) throw new Error('Native rows are inserted only into the embedded engine');
+    const native = o.native === true;
     const head = `{"meta":${JSON.stringify(o.columns.map((name) => ({ name, type: o.types[name] })))},"data":[`;
     this.batcher = new Batcher<SerializedRows>({
       maxRows: o.maxRows,
@@ -101,7 +111,7 @@ export class RowWriter {
       concurrency: o.concurrency,
       onSend: o.onSend,
       insert: async (chunks) => {
-        if (raw) return raw(chunkBuffers(chunks));
+        if (raw) return raw(native ? (chunks.map((c) => c.json) as Buffer[]) : chunkBuffers(chunks));
         let doc = head;
         for (let i = 0; i < chunks.length; i++) doc += (i ? ',' : '') + rowsText(chunks[i]);
         // The client's json.stringify passes JsonText through (see client.ts); its types

@@ -10,7 +10,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { quoteIdent } from './schema.js';
 import { TRACE_COLUMNS, TRACE_COLUMN_TYPES } from './rows.js';
-import { RowWriter, type SerializedRows } from './json-rows.js';
+import { RowWriter, serializeRows, type RowWriterOptions, type SerializedRows } from './json-rows.js';
+import { nativeToValues } from './native.js';
 import type { Metrics } from '../metrics.js';
 import { SPAN_COLUMNS, toStoredSpan, type StoredSpan, type SpanRow } from './stored-span.js';
 
@@ -35,10 +36,14 @@ export interface TraceStoreOptions {
   onSend?: () => void;
   /** Largest document one insert sends, in characters (see RowWriter). */
   maxDocumentChars?: number;
+  /** Native rows go into ClickHouse as they are (the embedded engine); else they are sent as JSON. */
+  native?: boolean;
 }
 
 export class TraceStore {
   private readonly writer: RowWriter;
+  /** Native rows, in batches of their own. */
+  private readonly nativeWriter: RowWriter | undefined;
   private readonly qualified: string;
 
   constructor(
@@ -46,7 +51,7 @@ export class TraceStore {
     private readonly o: TraceStoreOptions,
   ) {
     this.qualified = `${quoteIdent(o.database)}.${quoteIdent(o.table)}`;
-    this.writer = new RowWriter(client, {
+    const writer: RowWriterOptions = {
       table: `${o.database}.${o.table}`,
       columns: TRACE_COLUMNS,
       types: TRACE_COLUMN_TYPES,
@@ -57,16 +62,28 @@ export class TraceStore {
       onSend: o.onSend,
       metrics: o.metrics,
       metricsTable: o.table,
-    });
+    };
+    this.writer = new RowWriter(client, writer);
+    this.nativeWriter = o.native ? new RowWriter(client, { ...writer, native: true }) : undefined;
   }
 
-  get batcher() {
-    return this.writer.batcher;
+  /** Sends what the batches have gathered, as soon as an insert slot is free. */
+  kick(): void {
+    this.writer.batcher.kick();
+    this.nativeWriter?.batcher.kick();
   }
 
-  /** Resolves once the rows (serializeRows of spanToValues) are in ClickHouse. */
+  /** Sends everything gathered; resolves once no insert runs (see Batcher.flush). */
+  async flush(): Promise<void> {
+    await Promise.all([this.writer.batcher.flush(), this.nativeWriter?.batcher.flush()]);
+  }
+
+  /** Resolves once the rows (serializeRows of spanToValues, or spansToNative) are in ClickHouse. */
   write(rows: SerializedRows): Promise<void> {
-    return this.writer.write(rows);
+    if (!rows.native) return this.writer.write(rows);
+    if (this.nativeWriter) return this.nativeWriter.write(rows);
+    // Rows the local log holds in Native form for the embedded engine, after a change to a server.
+    return this.writer.write(serializeRows(nativeToValues(rows.json as Buffer)));
   }
 
   /**

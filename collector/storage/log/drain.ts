@@ -110,7 +110,7 @@ export class LogDrain {
         job.pending = job.parts.map((_, i) => i);
       }
       const parts = job.parts;
-      const results = await Promise.allSettled(job.pending.map((i) => this.o.sinks[parts[i].table]({ json: parts[i].json, count: parts[i].rows })));
+      const results = await Promise.allSettled(job.pending.map((i) => this.o.sinks[parts[i].table]({ json: parts[i].json, count: parts[i].rows, native: parts[i].native })));
       const still: number[] = [];
       results.forEach((r, k) => {
         const i = job.pending[k];
@@ -148,7 +148,7 @@ export class LogDrain {
     const file = join(this.rejectedDir, `${record.seq}-${record.offset}-${part.table}.json`);
     try {
       mkdirSync(this.rejectedDir, { recursive: true });
-      writeFileSync(file, `{"table":${JSON.stringify(part.table)},"error":${JSON.stringify(e.message)},"rows":[${rowsText({ json: part.json, count: part.rows })}]}\n`);
+      writeFileSync(file, `{"table":${JSON.stringify(part.table)},"error":${JSON.stringify(e.message)},"rows":[${rowsText({ json: part.json, count: part.rows, native: part.native })}]}\n`);
     } catch (w) {
       this.o.log.error({ err: w, file }, 'a refused part of the local log could not be kept in a file');
     }

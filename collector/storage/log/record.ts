@@ -7,6 +7,8 @@
  *   frame:   u32 payload length | u32 crc32(payload) | payload
  *   payload: u8 part count, then per part: u8 table, u32 rows, u32 text bytes, text (UTF-8)
  *
+ * The table byte's high bit marks a part whose bytes are Native blocks (native.ts), not JSON.
+ *
  * Parts are appended with their text as strings and read back as the UTF-8 bytes of the
  * frame (in memory, or from the segment), which go into the insert as they are.
  */
@@ -20,9 +22,13 @@ export interface RecordPart {
   table: TableKind;
   /** Rows the text holds. */
   rows: number;
-  /** Rows serialized as JSON arrays separated by commas (SerializedRows.json): a string, or its UTF-8 bytes. */
+  /** Rows serialized as JSON arrays separated by commas (SerializedRows.json): a string, or its UTF-8 bytes; or Native blocks. */
   json: string | Buffer;
+  /** `json` holds Native blocks (SerializedRows.native). */
+  native?: boolean;
 }
+
+const NATIVE_BIT = 0x80;
 
 export const FRAME_HEADER = 8;
 const PART_HEADER = 9;
@@ -42,13 +48,15 @@ export function encodeRecord(parts: readonly RecordPart[]): { buf: Buffer; parts
   let at = FRAME_HEADER;
   buf.writeUInt8(parts.length, at++);
   const kept = parts.map((p, i) => {
-    buf.writeUInt8(TABLES.indexOf(p.table), at);
+    buf.writeUInt8(TABLES.indexOf(p.table) | (p.native ? NATIVE_BIT : 0), at);
     buf.writeUInt32LE(p.rows, at + 1);
     buf.writeUInt32LE(lengths[i], at + 5);
     at += PART_HEADER;
     const start = at;
     at += typeof p.json === 'string' ? buf.write(p.json, at, 'utf8') : p.json.copy(buf, at);
-    return { table: p.table, rows: p.rows, json: buf.subarray(start, at) };
+    const part: RecordPart = { table: p.table, rows: p.rows, json: buf.subarray(start, at) };
+    if (p.native) part.native = true;
+    return part;
   });
   buf.writeUInt32LE(size - FRAME_HEADER, 0);
   buf.writeUInt32LE(crc32(buf.subarray(FRAME_HEADER)), 4);
@@ -71,12 +79,15 @@ export function decodePayload(payload: Buffer): RecordPart[] | undefined {
   let at = 1;
   for (let i = 0; i < count; i++) {
     if (at + PART_HEADER > payload.length) return undefined;
-    const table = TABLES[payload.readUInt8(at)];
+    const tag = payload.readUInt8(at);
+    const table = TABLES[tag & ~NATIVE_BIT];
     const rows = payload.readUInt32LE(at + 1);
     const bytes = payload.readUInt32LE(at + 5);
     at += PART_HEADER;
     if (table === undefined || at + bytes > payload.length) return undefined;
-    parts.push({ table, rows, json: payload.subarray(at, at + bytes) });
+    const part: RecordPart = { table, rows, json: payload.subarray(at, at + bytes) };
+    if (tag & NATIVE_BIT) part.native = true;
+    parts.push(part);
     at += bytes;
   }
   return at === payload.length ? parts : undefined;
