@@ -1,7 +1,7 @@
 /**
  * What the machine charges for work done at a rate rather than back to back: the same
- * in-process work spansift does for one 100-span OTLP/HTTP protobuf request (decode, rows,
- * their JSON, the local log's record), with no I/O and nothing else running, timed as CPU
+ * in-process work spansift does for one 100-span OTLP/HTTP protobuf request (decode, its
+ * rows as a Native block, the local log's record), with no I/O and nothing else running, timed as CPU
  * per request back to back and with a pause before each (10 ms: the spacing of 10,000
  * spans/s; 50 ms: of 2,000 spans/s). On a machine whose caches, TLBs or page tables go
  * cold while a thread sleeps, the paused rows cost more; on a quiet bare-metal machine
@@ -26,15 +26,19 @@ async function measure(shape: Shape): Promise<ColdResult> {
   // engine's library, whose pages a second process mapping them would keep resident.
   const { encodeRequest } = await import('./spans.js');
   const { decodeProtobuf } = await import('../collector/receivers/otlp/decode-protobuf.js');
-  const { spanToValues } = await import('../collector/storage/rows.js');
-  const { serializeRows } = await import('../collector/storage/json-rows.js');
+  const { spansToNative } = await import('../collector/storage/native.js');
+  const { attrsToStrings } = await import('../collector/model/attributes.js');
   const { encodeRecord } = await import('../collector/storage/log/record.js');
   const bodies = Array.from({ length: 64 }, (_, i) => encodeRequest(shape, 100, i * 100));
   let n = 0;
   const one = () => {
     const d = decodeProtobuf(bodies[n++ % bodies.length]);
-    const rows = serializeRows(d.spans.map((s) => spanToValues(s)));
-    return encodeRecord([{ table: 'spans', rows: d.spans.length, json: rows.json }]).buf.length;
+    // Each resource's attributes flattened once, as the pipeline does.
+    let last: unknown;
+    let flat: Record<string, string> = {};
+    const resources = d.spans.map((s) => (s.resource === last ? flat : ((last = s.resource), (flat = attrsToStrings(s.resource.attributes)))));
+    const block = spansToNative(d.spans, resources);
+    return encodeRecord([{ table: 'spans', rows: d.spans.length, json: block, native: true }]).buf.length;
   };
   // Warm: the optimizing compiler has the functions before anything is timed.
   for (let i = 0; i < 3000; i++) one();

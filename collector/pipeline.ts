@@ -127,11 +127,14 @@ async function toRows(decoded: DecodedExport, process?: (span: Span) => void): P
 
 /** Spans per Native block: a request of up to this many is one block, the engine's cheapest insert. */
 const BLOCK_SPANS = 512;
+/** A block also closes once its spans' resources alone take this much (each row repeats them). */
+const BLOCK_RESOURCE_BYTES = 8 * 2 ** 20;
 
 /**
  * As toRows, in Native blocks (native.ts), one after the other. Between blocks the event
- * loop is served once SLICE_MS has passed. The rows' size is bounded before each block is
- * built: every row repeats its resource's attributes.
+ * loop is served once SLICE_MS has passed. The rows' size is bounded as they are built:
+ * every row repeats its resource's attributes, which are counted before a block is built,
+ * and a block may take only what the request's rows have left of MAX_NATIVE_BYTES.
  */
 async function toNativeRows(decoded: DecodedExport, process?: (span: Span) => void): Promise<SerializedRows> {
   const spans = decoded.spans;
@@ -139,29 +142,33 @@ async function toNativeRows(decoded: DecodedExport, process?: (span: Span) => vo
   let lastFlat: Record<string, string> = {};
   let lastFlatBytes = 0;
   let resourceBytes = 0;
+  let blockResourceBytes = 0;
   let bytes = 0;
+  let from = 0;
+  let resources: Record<string, string>[] = [];
   const blocks: Buffer[] = [];
   let started = performance.now();
-  for (let from = 0; from < spans.length; from += BLOCK_SPANS) {
-    const slice = spans.length <= BLOCK_SPANS ? spans : spans.slice(from, from + BLOCK_SPANS);
-    const resources: Record<string, string>[] = new Array(slice.length);
-    for (let i = 0; i < slice.length; i++) {
-      const span = slice[i];
-      process?.(span);
-      if (span.resource !== lastResource) {
-        lastResource = span.resource;
-        lastFlat = attrsToStrings(span.resource.attributes);
-        lastFlatBytes = mapBytes(lastFlat);
-      }
-      resources[i] = lastFlat;
-      resourceBytes += lastFlatBytes;
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i];
+    process?.(span);
+    if (span.resource !== lastResource) {
+      lastResource = span.resource;
+      lastFlat = attrsToStrings(span.resource.attributes);
+      lastFlatBytes = mapBytes(lastFlat);
     }
+    resources.push(lastFlat);
+    resourceBytes += lastFlatBytes;
+    blockResourceBytes += lastFlatBytes;
     if (resourceBytes > MAX_NATIVE_BYTES) throw rowsTooLarge(spans.length);
-    const block = spansToNative(slice, resources);
+    const end = i + 1;
+    if (end < spans.length && end - from < BLOCK_SPANS && blockResourceBytes < BLOCK_RESOURCE_BYTES) continue;
+    const block = spansToNative(from === 0 && end === spans.length ? spans : spans.slice(from, end), resources, MAX_NATIVE_BYTES - bytes, spans.length);
     bytes += block.length;
-    if (bytes > MAX_NATIVE_BYTES) throw rowsTooLarge(spans.length);
     blocks.push(block);
-    if (from + BLOCK_SPANS < spans.length && performance.now() - started > SLICE_MS) {
+    from = end;
+    resources = [];
+    blockResourceBytes = 0;
+    if (end < spans.length && performance.now() - started > SLICE_MS) {
       await new Promise((r) => setImmediate(r));
       started = performance.now();
     }

@@ -61,6 +61,9 @@ const KEEP_BYTES = 16 << 20;
  */
 export const MAX_NATIVE_BYTES = 2 ** 29;
 
+/** The latest time DateTime64(9) holds (2^63 - 1 ns); the receivers refuse spans after it. */
+const MAX_TIME_NS = (1n << 63n) - 1n;
+
 /** The error for `rows` rows larger than MAX_NATIVE_BYTES together. */
 export function rowsTooLarge(rows: number): SpansiftError {
   return new SpansiftError('BODY_TOO_LARGE', `${rows} rows are too large to store together (more than ${MAX_NATIVE_BYTES / 2 ** 20} MiB); send fewer spans or items per request`);
@@ -78,11 +81,16 @@ class Writer {
   buf = scratch;
   at = 0;
 
-  constructor(private readonly rows: number) {}
+  constructor(
+    /** Bytes this block may take; past them, the request's rows are too large. */
+    private readonly room: number,
+    /** The request's rows, for the error. */
+    private readonly rows: number,
+  ) {}
 
   private ensure(n: number): void {
     if (this.at + n <= this.buf.length) return;
-    if (this.at + n > MAX_NATIVE_BYTES) throw rowsTooLarge(this.rows);
+    if (this.at + n > this.room) throw rowsTooLarge(this.rows);
     let size = this.buf.length * 2;
     while (size < this.at + n) size *= 2;
     const next = Buffer.allocUnsafeSlow(size);
@@ -143,6 +151,11 @@ class Writer {
     this.at += 8;
   }
 
+  /** A time in nanoseconds as DateTime64(9), within what it holds (as nanosToDateTime64 does for JSON). */
+  time(ns: bigint): void {
+    this.bigUint64(ns < 0n ? 0n : ns > MAX_TIME_NS ? MAX_TIME_NS : ns);
+  }
+
   /** What was written, in a buffer of its own size. */
   take(): Buffer {
     const out = Buffer.allocUnsafeSlow(this.at);
@@ -170,10 +183,11 @@ const same = (s: string) => s;
 /**
  * One Native block of otel_traces rows for `spans`, the same rows spanToValues makes;
  * `resources[i]` is the i-th span's resource attributes as strings (shared by the spans of
- * one resource).
+ * one resource). A block that would pass `room` bytes is refused with rowsTooLarge for
+ * `requestRows` rows (the request it is part of).
  */
-export function spansToNative(spans: readonly Span[], resources: readonly Record<string, string>[]): Buffer {
-  const w = new Writer(spans.length);
+export function spansToNative(spans: readonly Span[], resources: readonly Record<string, string>[], room = MAX_NATIVE_BYTES, requestRows = spans.length): Buffer {
+  const w = new Writer(room, requestRows);
   const column = (name: (typeof TRACE_COLUMNS)[number]) => {
     w.string(name);
     w.string(NATIVE_TYPES[name]);
@@ -197,7 +211,7 @@ export function spansToNative(spans: readonly Span[], resources: readonly Record
   w.varuint(TRACE_COLUMNS.length);
   w.varuint(spans.length);
   column('Timestamp');
-  for (const s of spans) w.bigUint64(s.startTimeUnixNano);
+  for (const s of spans) w.time(s.startTimeUnixNano);
   strings('TraceId', (s) => s.traceId);
   strings('SpanId', (s) => s.spanId);
   strings('ParentSpanId', (s) => s.parentSpanId);
@@ -222,7 +236,7 @@ export function spansToNative(spans: readonly Span[], resources: readonly Record
   strings('StatusCode', (s) => STATUS_CODE_NAMES[s.status.code] ?? String(s.status.code));
   strings('StatusMessage', (s) => s.status.message);
   arrays('Events.Timestamp', (s) => s.events, (events) => {
-    for (const e of events) w.bigUint64(e.timeUnixNano);
+    for (const e of events) w.time(e.timeUnixNano);
   });
   arrays('Events.Name', (s) => s.events, (events) => {
     for (const e of events) w.string(e.name);

@@ -79,7 +79,7 @@ export class TraceStore {
   }
 
   /** Resolves once the rows (serializeRows of spanToValues, or spansToNative) are in ClickHouse. */
-  write(rows: SerializedRows): Promise<void> {
+  async write(rows: SerializedRows): Promise<void> {
     if (!rows.native) return this.writer.write(rows);
     if (this.nativeWriter) return this.nativeWriter.write(rows);
     // Rows the local log holds in Native form for the embedded engine, after a change to a server.

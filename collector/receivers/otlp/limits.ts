@@ -56,7 +56,7 @@ export function truncateString(s: string, max: number, dropped: Dropped): string
 
 /**
  * The latest time `DateTime64(9)` holds (2^63 - 1 ns, 2262-04-11T23:47:16.854775807Z). A later
- * time fails the insert it is part of, so such spans are refused with their request.
+ * time cannot be stored (it fails a JSON insert), so such spans are refused with their request.
  */
 export const MAX_TIME_NS = (1n << 63n) - 1n;
 

@@ -5,12 +5,12 @@
  * crash, or damaged, is recognised when the log is read back.
  *
  *   frame:   u32 payload length | u32 crc32(payload) | payload
- *   payload: u8 part count, then per part: u8 table, u32 rows, u32 text bytes, text (UTF-8)
+ *   payload: u8 part count, then per part: u8 table, u32 rows, u32 bytes, the rows' bytes
  *
- * The table byte's high bit marks a part whose bytes are Native blocks (native.ts), not JSON.
- *
- * Parts are appended with their text as strings and read back as the UTF-8 bytes of the
- * frame (in memory, or from the segment), which go into the insert as they are.
+ * A part's rows are JSON text (UTF-8), or, where the table byte's high bit is set, Native
+ * blocks (native.ts). Parts are appended as strings or bytes and read back as the bytes of
+ * the frame (in memory, or from the segment), which go into the insert as they are. A
+ * spansift from before Native parts stops reading a segment at the first of them.
  */
 import { crc32 } from 'node:zlib';
 
