@@ -134,8 +134,8 @@ if (!skip.has('ingest')) {
   say('');
   say('spansift: 32 keep-alive connections (many services exporting at once), 500 spans per request, default config; spans/s from the first request to the last span in ClickHouse (the local log drained).');
   say('Engine limit: the same rows inserted straight with `client.insert`, 2 inserts at once, the better of 5,000- and 20,000-row batches;');
-  say('in JSONEachRow (objects), and in JSONCompact (a document of arrays per insert, serialized by one call): spansift serializes rows as the same arrays and');
-  say('hands them to the engine as bytes (JSONCompactEachRow).');
+  say('in JSONEachRow (objects), and in JSONCompact (a document of arrays per insert, serialized by one call); spansift hands the engine each request\'s spans');
+  say('as a Native block (columns), built as the request is handled.');
   say('');
   say('| spans | engine limit, JSONEachRow (rows/s) | engine limit, JSONCompact (rows/s) | spansift (spans/s) | ratio to JSONEachRow | ratio to JSONCompact | spansift CPU s per 100k spans | spansift peak RSS (anonymous) | engine-limit peak RSS |');
   say('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
@@ -263,8 +263,8 @@ if (!skip.has('rates')) {
   say(`Saturated CPU per span in this run (default config): small ${(saturatedCpu.get('small')! * 1e6).toFixed(1)} µs, LLM ${(saturatedCpu.get('llm')! * 1e6).toFixed(1)} µs; peak RSS at saturation: small ${mib(saturatedRss.get('small')!)}, LLM ${mib(saturatedRss.get('llm')!)}.`);
   const coldAfter = runCold('small');
   say('');
-  say('What this machine charges for work done at a rate (bench/cold.ts): the in-process work of one 100-span small request (decode, rows,');
-  say('their JSON, the log record), no I/O, CPU per request back to back and with a pause before each, measured before and after the rows above.');
+  say('What this machine charges for work done at a rate (bench/cold.ts): the in-process work of one 100-span small request (decode, its');
+  say('rows as a Native block, the log record), no I/O, CPU per request back to back and with a pause before each, measured before and after the rows above.');
   say('On a quiet bare-metal machine the three are close; where they are not, every per-request cost in the rows above is multiplied alike.');
   say('');
   say('| pause before each request | CPU per request, before the rows (µs) | × back to back | after the rows (µs) | × back to back |');
