@@ -10,8 +10,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { quoteIdent } from './schema.js';
 import { TRACE_COLUMNS, TRACE_COLUMN_TYPES } from './rows.js';
-import { RowWriter, serializeRows, type RowWriterOptions, type SerializedRows } from './json-rows.js';
-import { nativeToValues } from './native.js';
+import { RowWriter, rowsText, type RowWriterOptions, type SerializedRows } from './json-rows.js';
 import type { Metrics } from '../metrics.js';
 import { SPAN_COLUMNS, toStoredSpan, type StoredSpan, type SpanRow } from './stored-span.js';
 
@@ -83,7 +82,7 @@ export class TraceStore {
     if (!rows.native) return this.writer.write(rows);
     if (this.nativeWriter) return this.nativeWriter.write(rows);
     // Rows the local log holds in Native form for the embedded engine, after a change to a server.
-    return this.writer.write(serializeRows(nativeToValues(rows.json as Buffer)));
+    return this.writer.write({ json: rowsText(rows), count: rows.count });
   }
 
   /**
