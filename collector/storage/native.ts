@@ -16,6 +16,7 @@
  */
 import type { Span } from '../model/span.js';
 import { SpansiftError } from '../errors.js';
+import { MAX_TIME_NS } from '../receivers/otlp/limits.js';
 import { attrToString } from '../model/attributes.js';
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../model/names.js';
 import { nanosToDateTime64, TRACE_COLUMNS } from './rows.js';
@@ -60,9 +61,6 @@ const KEEP_BYTES = 16 << 20;
  * small body can stand for far more: past this it is refused (413) before it is built.
  */
 export const MAX_NATIVE_BYTES = 2 ** 29;
-
-/** The latest time DateTime64(9) holds (2^63 - 1 ns); the receivers refuse spans after it. */
-const MAX_TIME_NS = (1n << 63n) - 1n;
 
 /** The error for `rows` rows larger than MAX_NATIVE_BYTES together. */
 export function rowsTooLarge(rows: number): SpansiftError {
