@@ -38,7 +38,7 @@ async function measure(shape: Shape): Promise<ColdResult> {
     let flat: Record<string, string> = {};
     const resources = d.spans.map((s) => (s.resource === last ? flat : ((last = s.resource), (flat = attrsToStrings(s.resource.attributes)))));
     const block = spansToNative(d.spans, resources);
-    return encodeRecord([{ table: 'spans', rows: d.spans.length, json: block, native: true }]).buf.length;
+    return encodeRecord([{ table: 'spans', rows: d.spans.length, json: block, native: true }]).size;
   };
   // Warm: the optimizing compiler has the functions before anything is timed.
   for (let i = 0; i < 3000; i++) one();

@@ -47,8 +47,8 @@ describe('chunkBuffers', () => {
     const a = serializeRows([['é', 1], ['\u4e2d\ud83d\ude00', 2]]);
     const b = serializeRows([['plain', 3]]);
     // The bytes as the drain hands them over: parts of a frame read back from the log.
-    const { buf } = encodeRecord([{ table: 'spans', rows: a.count, json: a.json }, { table: 'items', rows: b.count, json: b.json }]);
-    const parts = decodePayload(buf.subarray(8))!;
+    const { bufs } = encodeRecord([{ table: 'spans', rows: a.count, json: a.json }, { table: 'items', rows: b.count, json: b.json }]);
+    const parts = decodePayload(Buffer.concat(bufs).subarray(8))!;
     expect(parts.every((p) => Buffer.isBuffer(p.json))).toBe(true);
     const body = Buffer.concat(chunkBuffers([{ json: 'null', count: 1 }, { json: parts[0].json, count: 2 }, { json: parts[1].json, count: 1 }]));
     expect(JSON.parse(`[${body.toString('utf8')}]`)).toEqual([null, ['é', 1], ['\u4e2d\ud83d\ude00', 2], ['plain', 3]]);

@@ -68,7 +68,9 @@ interface Segment {
 }
 
 interface Queued {
-  buf: Buffer;
+  /** The frame's bytes, in order (see encodeRecord). */
+  bufs: Buffer[];
+  size: number;
   parts: RecordPart[];
   rows: number;
   resolve: () => void;
@@ -151,10 +153,10 @@ export class DurableLog {
   /** Resolves once the record is written and fsync'd; rejects with OVERLOADED when the log is full. */
   append(parts: RecordPart[]): Promise<void> {
     if (this.closed) return Promise.reject(new SpansiftError('SHUTTING_DOWN', 'spansift is shutting down', { retryAfterMs: this.o.retryAfterMs }));
-    const { buf, parts: kept } = encodeRecord(parts);
+    const { bufs, size, parts: kept } = encodeRecord(parts);
     const used = this.diskBytes + this.queuedBytes;
     // A record always fits an empty log, however large: it would fit no better later.
-    if (used > 0 && used + buf.length > this.o.maxBytes) {
+    if (used > 0 && used + size > this.o.maxBytes) {
       return Promise.reject(
         new SpansiftError('OVERLOADED', `spansift is overloaded: the local log is full (${used} bytes waiting for ClickHouse, limit storage.log.max_size ${this.o.maxBytes}); retry later`, {
           retryAfterMs: this.o.retryAfterMs,
@@ -163,8 +165,8 @@ export class DurableLog {
     }
     const rows = parts.reduce((n, p) => n + p.rows, 0);
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ buf, parts: kept, rows, resolve, reject });
-      this.queuedBytes += buf.length;
+      this.queue.push({ bufs, size, parts: kept, rows, resolve, reject });
+      this.queuedBytes += size;
       this.committing ??= this.commitLoop();
     });
   }
@@ -174,11 +176,11 @@ export class DurableLog {
       const batch = this.queue;
       this.queue = [];
       let bytes = 0;
-      for (const q of batch) bytes += q.buf.length;
+      for (const q of batch) bytes += q.size;
       const seg = this.active;
       const t0 = performance.now();
       try {
-        await writevAll(seg.fd, batch.map((q) => q.buf), seg.size, segmentPath(this.o.dir, seg.seq));
+        await writevAll(seg.fd, batch.flatMap((q) => q.bufs), seg.size, segmentPath(this.o.dir, seg.seq));
         if (!DSYNC) await fdatasyncAsync(seg.fd);
       } catch (e) {
         this.queuedBytes -= bytes;
@@ -191,10 +193,10 @@ export class DurableLog {
       this.queuedBytes -= bytes;
       let at = seg.size;
       for (const q of batch) {
-        const keep = this.memoryBytes + q.buf.length <= this.o.memoryBytes;
-        if (keep) this.memoryBytes += q.buf.length;
-        this.records.push({ seq: seg.seq, offset: at, size: q.buf.length, rows: q.rows, parts: keep ? q.parts : undefined, taken: false, done: false });
-        at += q.buf.length;
+        const keep = this.memoryBytes + q.size <= this.o.memoryBytes;
+        if (keep) this.memoryBytes += q.size;
+        this.records.push({ seq: seg.seq, offset: at, size: q.size, rows: q.rows, parts: keep ? q.parts : undefined, taken: false, done: false });
+        at += q.size;
       }
       seg.size = at;
       seg.outstanding += batch.length;

@@ -36,31 +36,67 @@ const PART_HEADER = 9;
 export const MAX_PAYLOAD = 2 ** 31 - 1;
 
 /**
- * The frame of a record, ready to write, and its parts as they are kept in memory once
- * written: their text as the frame's bytes (no second copy of the text is held).
+ * A part in memory of its own (a Native block) is written from where it is rather than
+ * copied into the frame. Other parts are copied, so that no kept part is a view of a larger
+ * buffer (such as Node's shared pool of small buffers) that it would keep alive; so are
+ * parts too small for the difference to count.
  */
-export function encodeRecord(parts: readonly RecordPart[]): { buf: Buffer; parts: RecordPart[] } {
+const SHARED_PART_BYTES = 4096;
+
+/**
+ * The frame of a record, ready to write (its bytes are `bufs` one after another), and its
+ * parts as they are kept in memory once written: their bytes as the frame holds them (no
+ * second copy is held).
+ */
+export function encodeRecord(parts: readonly RecordPart[]): { bufs: Buffer[]; size: number; parts: RecordPart[] } {
+  const bytes = parts.map((p) => (typeof p.json === 'string' ? undefined : p.json));
+  const shared = bytes.map((b) => b !== undefined && b.length >= SHARED_PART_BYTES && b.byteOffset === 0 && b.buffer.byteLength === b.length);
+  const lengths = parts.map((p, i) => bytes[i]?.length ?? Buffer.byteLength(p.json as string));
   let size = FRAME_HEADER + 1;
-  const lengths = parts.map((p) => (typeof p.json === 'string' ? Buffer.byteLength(p.json) : p.json.length));
   for (const n of lengths) size += PART_HEADER + n;
-  // Its own memory, never a slice of Node's shared pool: parts kept in memory are views of it.
-  const buf = Buffer.allocUnsafeSlow(size);
+  // The headers and the copied parts, in pieces of their own memory between the shared parts.
+  const bufs: Buffer[] = [];
+  const kept: RecordPart[] = [];
+  let piece = 0;
+  for (let i = 0; i < parts.length; i++) piece += PART_HEADER + (shared[i] ? 0 : lengths[i]);
+  let buf = Buffer.allocUnsafeSlow(FRAME_HEADER + 1 + piece);
   let at = FRAME_HEADER;
   buf.writeUInt8(parts.length, at++);
-  const kept = parts.map((p, i) => {
+  let crc = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
     buf.writeUInt8(TABLES.indexOf(p.table) | (p.native ? NATIVE_BIT : 0), at);
     buf.writeUInt32LE(p.rows, at + 1);
     buf.writeUInt32LE(lengths[i], at + 5);
     at += PART_HEADER;
-    const start = at;
-    at += typeof p.json === 'string' ? buf.write(p.json, at, 'utf8') : p.json.copy(buf, at);
-    const part: RecordPart = { table: p.table, rows: p.rows, json: buf.subarray(start, at) };
+    let json: Buffer;
+    if (shared[i]) {
+      json = bytes[i]!;
+      const head = buf.subarray(0, at);
+      crc = crc32(json, crc32(bufs.length === 0 ? head.subarray(FRAME_HEADER) : head, crc));
+      bufs.push(head, json);
+      piece = 0;
+      for (let j = i + 1; j < parts.length; j++) piece += PART_HEADER + (shared[j] ? 0 : lengths[j]);
+      buf = Buffer.allocUnsafeSlow(piece);
+      at = 0;
+    } else {
+      const start = at;
+      const b = bytes[i];
+      at += b !== undefined ? b.copy(buf, at) : buf.write(p.json as string, at, 'utf8');
+      json = buf.subarray(start, at);
+    }
+    const part: RecordPart = { table: p.table, rows: p.rows, json };
     if (p.native) part.native = true;
-    return part;
-  });
-  buf.writeUInt32LE(size - FRAME_HEADER, 0);
-  buf.writeUInt32LE(crc32(buf.subarray(FRAME_HEADER)), 4);
-  return { buf, parts: kept };
+    kept.push(part);
+  }
+  if (at > 0) {
+    crc = crc32(bufs.length === 0 ? buf.subarray(FRAME_HEADER, at) : buf.subarray(0, at), crc);
+    bufs.push(buf.subarray(0, at));
+  }
+  const first = bufs[0];
+  first.writeUInt32LE(size - FRAME_HEADER, 0);
+  first.writeUInt32LE(crc, 4);
+  return { bufs, size, parts: kept };
 }
 
 /**
