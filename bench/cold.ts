@@ -1,7 +1,8 @@
 /**
  * What the machine charges for work done at a rate rather than back to back: the same
  * in-process work spansift does for one 100-span OTLP/HTTP protobuf request (decode, its
- * rows as a Native block, the local log's record), with no I/O and nothing else running, timed as CPU
+ * rows as a Native block, the local log's record: its headers and checksum, the block being
+ * written from where it is), with no I/O and nothing else running, timed as CPU
  * per request back to back and with a pause before each (10 ms: the spacing of 10,000
  * spans/s; 50 ms: of 2,000 spans/s). On a machine whose caches, TLBs or page tables go
  * cold while a thread sleeps, the paused rows cost more; on a quiet bare-metal machine

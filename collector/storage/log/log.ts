@@ -150,7 +150,10 @@ export class DurableLog {
     this.saveCheckpoint();
   }
 
-  /** Resolves once the record is written and fsync'd; rejects with OVERLOADED when the log is full. */
+  /**
+   * Resolves once the record is written and fsync'd; rejects with OVERLOADED when the log is
+   * full. The parts' bytes are the log's from here on (written later, and kept): never changed.
+   */
   append(parts: RecordPart[]): Promise<void> {
     if (this.closed) return Promise.reject(new SpansiftError('SHUTTING_DOWN', 'spansift is shutting down', { retryAfterMs: this.o.retryAfterMs }));
     const { bufs, size, parts: kept } = encodeRecord(parts);

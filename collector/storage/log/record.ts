@@ -8,9 +8,9 @@
  *   payload: u8 part count, then per part: u8 table, u32 rows, u32 bytes, the rows' bytes
  *
  * A part's rows are JSON text (UTF-8), or, where the table byte's high bit is set, Native
- * blocks (native.ts). Parts are appended as strings or bytes and read back as the bytes of
- * the frame (in memory, or from the segment), which go into the insert as they are. A
- * spansift from before Native parts stops reading a segment at the first of them.
+ * blocks (native.ts). Parts are appended as strings or bytes and read back as the bytes
+ * appended (in memory) or of the frame (from the segment), which go into the insert as they
+ * are. A spansift from before Native parts stops reading a segment at the first of them.
  */
 import { crc32 } from 'node:zlib';
 
@@ -22,7 +22,11 @@ export interface RecordPart {
   table: TableKind;
   /** Rows the text holds. */
   rows: number;
-  /** Rows serialized as JSON arrays separated by commas (SerializedRows.json): a string, or its UTF-8 bytes; or Native blocks. */
+  /**
+   * Rows serialized as JSON arrays separated by commas (SerializedRows.json): a string, or its
+   * UTF-8 bytes; or Native blocks. Bytes handed to the log are its own from then on: it writes
+   * them later and keeps them, so they are never changed.
+   */
   json: string | Buffer;
   /** `json` holds Native blocks (SerializedRows.native). */
   native?: boolean;
@@ -42,6 +46,7 @@ export const MAX_PAYLOAD = 2 ** 31 - 1;
  * parts too small for the difference to count.
  */
 const SHARED_PART_BYTES = 4096;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * The frame of a record, ready to write (its bytes are `bufs` one after another), and its
@@ -54,12 +59,20 @@ export function encodeRecord(parts: readonly RecordPart[]): { bufs: Buffer[]; si
   const lengths = parts.map((p, i) => bytes[i]?.length ?? Buffer.byteLength(p.json as string));
   let size = FRAME_HEADER + 1;
   for (const n of lengths) size += PART_HEADER + n;
-  // The headers and the copied parts, in pieces of their own memory between the shared parts.
+  // The bytes of the piece that starts at part `from`: headers and copied parts, up to and with the next shared part's header.
+  const pieceBytes = (from: number) => {
+    let n = 0;
+    for (let j = from; j < parts.length; j++) {
+      n += PART_HEADER;
+      if (shared[j]) break;
+      n += lengths[j];
+    }
+    return n;
+  };
+  // The frame is pieces of their own memory, each followed by the shared part its last header announces.
   const bufs: Buffer[] = [];
   const kept: RecordPart[] = [];
-  let piece = 0;
-  for (let i = 0; i < parts.length; i++) piece += PART_HEADER + (shared[i] ? 0 : lengths[i]);
-  let buf = Buffer.allocUnsafeSlow(FRAME_HEADER + 1 + piece);
+  let buf = Buffer.allocUnsafeSlow(FRAME_HEADER + 1 + pieceBytes(0));
   let at = FRAME_HEADER;
   buf.writeUInt8(parts.length, at++);
   let crc = 0;
@@ -72,12 +85,12 @@ export function encodeRecord(parts: readonly RecordPart[]): { bufs: Buffer[]; si
     let json: Buffer;
     if (shared[i]) {
       json = bytes[i]!;
-      const head = buf.subarray(0, at);
-      crc = crc32(json, crc32(bufs.length === 0 ? head.subarray(FRAME_HEADER) : head, crc));
-      bufs.push(head, json);
-      piece = 0;
-      for (let j = i + 1; j < parts.length; j++) piece += PART_HEADER + (shared[j] ? 0 : lengths[j]);
-      buf = Buffer.allocUnsafeSlow(piece);
+      // The checksum covers the payload: the first piece from after the frame header.
+      crc = crc32(bufs.length === 0 ? buf.subarray(FRAME_HEADER) : buf, crc);
+      crc = crc32(json, crc);
+      bufs.push(buf, json);
+      const next = pieceBytes(i + 1);
+      buf = next > 0 ? Buffer.allocUnsafeSlow(next) : EMPTY;
       at = 0;
     } else {
       const start = at;
@@ -89,13 +102,12 @@ export function encodeRecord(parts: readonly RecordPart[]): { bufs: Buffer[]; si
     if (p.native) part.native = true;
     kept.push(part);
   }
-  if (at > 0) {
-    crc = crc32(bufs.length === 0 ? buf.subarray(FRAME_HEADER, at) : buf.subarray(0, at), crc);
-    bufs.push(buf.subarray(0, at));
+  if (buf.length > 0) {
+    crc = crc32(bufs.length === 0 ? buf.subarray(FRAME_HEADER) : buf, crc);
+    bufs.push(buf);
   }
-  const first = bufs[0];
-  first.writeUInt32LE(size - FRAME_HEADER, 0);
-  first.writeUInt32LE(crc, 4);
+  bufs[0].writeUInt32LE(size - FRAME_HEADER, 0);
+  bufs[0].writeUInt32LE(crc, 4);
   return { bufs, size, parts: kept };
 }
 
