@@ -209,7 +209,7 @@ export class Service {
       metrics: this.metrics,
       // Items routed from spans go out with the spans' batch: a request waits for that
       // insert anyway, and a few items per request must not become an insert each.
-      onSend: () => this.queues?.ingestBatcher.kick(),
+      onSend: () => this.queues?.kickIngest(),
     });
     this.admission = new Admission({
       maxBytes: config.limits.max_inflight_bytes,
@@ -336,7 +336,7 @@ export class Service {
       retryAfterMs: config.limits.retry_after,
       kick: () => {
         traces.kick();
-        queues.ingestBatcher.kick();
+        queues.kickIngest();
       },
       memoryOver: () => admission.memoryOver(),
       log,

@@ -10,6 +10,7 @@
 import { hash } from 'node:crypto';
 import { FieldError, SpansiftError } from '../collector/errors.js';
 import type { Logger } from '../collector/log.js';
+import { dateTime64ToMs } from '../collector/storage/rows.js';
 import type { QueueSpec } from '../config/queues.js';
 import type { QueueStore, StoredItem, WrittenItem } from './queues/store.js';
 import { ItemCache } from './queues/item-cache.js';
@@ -403,9 +404,7 @@ export class LabelDesk {
 
   private itemsWritten(rows: readonly WrittenItem[]): void {
     for (const r of rows) {
-      // enqueued_at is `seconds.nanoseconds` (DateTime64 text).
-      const [s, frac = ''] = r.enqueued_at.split('.');
-      const t = Number(s) * 1000 + Number(frac.slice(0, 3).padEnd(3, '0'));
+      const t = dateTime64ToMs(r.enqueued_at);
       this.indexes.get(r.queue)?.addItem(r.item_id, t);
       this.loading.get(r.queue)?.addItem(r.item_id, t);
     }

@@ -30,7 +30,7 @@ export class LogWriter implements ExportWriter {
 
   write(spans: SerializedRows, items: SerializedRows | undefined): Promise<void> {
     const parts: RecordPart[] = [{ table: 'spans', rows: spans.count, json: spans.json, native: spans.native }];
-    if (items && items.count > 0) parts.push({ table: 'items', rows: items.count, json: items.json });
+    if (items && items.count > 0) parts.push({ table: 'items', rows: items.count, json: items.json, native: items.native });
     return this.log.append(parts);
   }
 }

@@ -4,7 +4,7 @@
  * is inserted), and a batch goes out as one JSONCompact document ({"meta", "data"}) put
  * together from that ready text, with no string per row and nothing serialized twice. The
  * embedded engine takes the ready bytes themselves: JSON rows, or spans as Native blocks
- * (native.ts).
+ * (native.ts) and routed queue items as Native blocks.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Batcher } from './batcher.js';
@@ -22,7 +22,7 @@ import { nativeToValues } from './native.js';
 export interface SerializedRows {
   json: string | Buffer;
   count: number;
-  /** `json` holds Native blocks of otel_traces rows (native.ts), not JSON. */
+  /** `json` holds Native blocks (otel_traces rows from native.ts, or queue items from itemsToNative), not JSON. */
   native?: boolean;
 }
 

@@ -19,7 +19,7 @@ import { SpansiftError } from '../errors.js';
 import { MAX_TIME_NS } from '../receivers/otlp/limits.js';
 import { attrToString } from '../model/attributes.js';
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../model/names.js';
-import { nanosToDateTime64, TRACE_COLUMNS } from './rows.js';
+import { msToDateTime64, nanosToDateTime64, TRACE_COLUMNS } from './rows.js';
 
 /** The type each of TRACE_COLUMNS is written as. */
 const NATIVE_TYPES: Record<(typeof TRACE_COLUMNS)[number], string> = {
@@ -74,8 +74,8 @@ export function mapBytes(map: Record<string, string>): number {
   return n;
 }
 
-/** Writes front to back into the scratch buffer. */
-class Writer {
+/** Writes front to back into the scratch buffer; a block at a time (take() copies it out). */
+export class NativeWriter {
   buf = scratch;
   at = 0;
 
@@ -135,7 +135,13 @@ class Writer {
     this.at += this.buf.write(s, this.at, 'utf8');
   }
 
-  /** A non-negative integer below 2^53 as UInt64. */
+  /** A column's name and type, before its values. */
+  column(name: string, type: string): void {
+    this.string(name);
+    this.string(type);
+  }
+
+  /** A non-negative integer below 2^53 as UInt64 (or as a DateTime64(3)'s milliseconds). */
   uint64(v: number): void {
     this.ensure(8);
     this.buf.writeUInt32LE(v % TWO_32, this.at);
@@ -185,11 +191,8 @@ const same = (s: string) => s;
  * `requestRows` rows (the request it is part of).
  */
 export function spansToNative(spans: readonly Span[], resources: readonly Record<string, string>[], room = MAX_NATIVE_BYTES, requestRows = spans.length): Buffer {
-  const w = new Writer(room, requestRows);
-  const column = (name: (typeof TRACE_COLUMNS)[number]) => {
-    w.string(name);
-    w.string(NATIVE_TYPES[name]);
-  };
+  const w = new NativeWriter(room, requestRows);
+  const column = (name: (typeof TRACE_COLUMNS)[number]) => w.column(name, NATIVE_TYPES[name]);
   const strings = (name: (typeof TRACE_COLUMNS)[number], of: (s: Span) => string) => {
     column(name);
     for (const s of spans) w.string(of(s));
@@ -283,6 +286,18 @@ class Reader {
     return s;
   }
 
+  /** Past a string without decoding it. */
+  skipString(): void {
+    const n = this.varuint();
+    this.need(n);
+    this.at += n;
+  }
+
+  skip(n: number): void {
+    this.need(n);
+    this.at += n;
+  }
+
   uint64(): bigint {
     this.need(8);
     const v = this.buf.readBigUInt64LE(this.at);
@@ -296,8 +311,54 @@ class Reader {
 }
 
 /**
- * The rows of a stream of blocks written by spansToNative, as spanToValues makes them (for
- * a ClickHouse server, which is sent JSON, and for the file of rows ClickHouse refused).
+ * The values of the columns named in `names`, over every block of a stream, as readColumn
+ * gives them; the other columns are stepped over without being decoded (a queue item's
+ * payload, when only its key is wanted).
+ */
+export function nativeColumns<N extends string>(buf: Buffer, names: readonly N[]): Record<N, unknown[]> {
+  const r = new Reader(buf);
+  const out = Object.fromEntries(names.map((n) => [n, [] as unknown[]])) as Record<N, unknown[]>;
+  const wanted = new Set<string>(names);
+  while (!r.done) {
+    const columns = r.varuint();
+    const rows = r.varuint();
+    for (let c = 0; c < columns; c++) {
+      const name = r.string();
+      const type = r.string();
+      if (!wanted.has(name)) {
+        skipColumn(r, type, rows);
+        continue;
+      }
+      const into = out[name as N];
+      for (const v of readColumn(r, type, rows)) into.push(v);
+    }
+  }
+  return out;
+}
+
+/** Fixed-width column types spansift writes, and their width. */
+const FIXED_BYTES: Record<string, number> = { 'DateTime64(9)': 8, 'DateTime64(3)': 8, UInt64: 8 };
+
+function skipColumn(r: Reader, type: string, rows: number): void {
+  if (type === 'String') {
+    for (let i = 0; i < rows; i++) r.skipString();
+    return;
+  }
+  const fixed = FIXED_BYTES[type];
+  if (fixed !== undefined) return r.skip(fixed * rows);
+  const inner = /^(Array|Map)\((.*)\)$/.exec(type);
+  if (!inner) throw new Error(`Native rows hold a column of type ${type}, which spansift does not write`);
+  let total = 0;
+  for (let i = 0; i < rows; i++) total = Number(r.uint64());
+  if (inner[1] === 'Array') return skipColumn(r, inner[2], total);
+  skipColumn(r, 'String', total);
+  skipColumn(r, 'String', total);
+}
+
+/**
+ * The rows of a stream of blocks written by spansToNative (or itemsToNative), as spanToValues
+ * (itemValues) makes them: for a ClickHouse server, which is sent JSON, and for the file of
+ * rows ClickHouse refused.
  */
 export function nativeToValues(buf: Buffer): unknown[][] {
   const r = new Reader(buf);
@@ -320,6 +381,7 @@ export function nativeToValues(buf: Buffer): unknown[][] {
 function readColumn(r: Reader, type: string, rows: number): unknown[] {
   if (type === 'String') return Array.from({ length: rows }, () => r.string());
   if (type === 'DateTime64(9)') return Array.from({ length: rows }, () => nanosToDateTime64(r.uint64()));
+  if (type === 'DateTime64(3)') return Array.from({ length: rows }, () => msToDateTime64(Number(r.uint64())));
   if (type === 'UInt64') return Array.from({ length: rows }, () => r.uint64().toString());
   const inner = /^(Array|Map)\((.*)\)$/.exec(type);
   if (!inner) throw new Error(`Native rows hold a column of type ${type}, which spansift does not write`);

@@ -45,6 +45,13 @@ export function msToDateTime64(ms: number): string {
   return nanosToDateTime64(BigInt(Math.round(ms)) * 1_000_000n);
 }
 
+/** DateTime64 text (`seconds.fraction`) as whole milliseconds since the epoch. */
+export function dateTime64ToMs(text: string): number {
+  const dot = text.indexOf('.');
+  if (dot < 0) return Number(text) * 1000;
+  return Number(text.slice(0, dot)) * 1000 + Number(text.slice(dot + 1, dot + 4).padEnd(3, '0'));
+}
+
 /** otel_traces columns in the order of `spanToValues`. */
 export const TRACE_COLUMNS = [
   'Timestamp', 'TraceId', 'SpanId', 'ParentSpanId', 'TraceState', 'SpanName', 'SpanKind', 'ServiceName',

@@ -5,7 +5,8 @@
 import type { Attributes, Span } from '../../collector/model/span.js';
 import type { QueueSpec } from '../../config/queues.js';
 import { attrToString } from '../../collector/model/attributes.js';
-import { msToDateTime64 } from '../../collector/storage/rows.js';
+import { dateTime64ToMs, msToDateTime64 } from '../../collector/storage/rows.js';
+import { MAX_NATIVE_BYTES, NativeWriter } from '../../collector/storage/native.js';
 import { extractPayload } from './extract.js';
 import { keepFor } from './schema.js';
 
@@ -48,6 +49,35 @@ export const ITEM_COLUMN_TYPES: Record<(typeof ITEM_COLUMNS)[number], string> = 
 
 export function itemValues(row: QueueItemRow): string[] {
   return ITEM_COLUMNS.map((c) => row[c]);
+}
+
+/**
+ * Item rows, with `replica` after ITEM_COLUMNS, as one Native block (collector/storage/native.ts):
+ * the form the embedded engine inserts items routed at ingest in. Each item carries what the
+ * labeler sees as JSON text; in a block that text is bytes as they are, where a JSON row
+ * escapes every quote in it and the engine parses it back. Columns are declared as the
+ * types ClickHouse converts from (String for LowCardinality(String)); nativeToValues reads
+ * the block back as itemValues' rows.
+ */
+export function itemsToNative(rows: readonly QueueItemRow[], replica: string): Buffer {
+  const w = new NativeWriter(MAX_NATIVE_BYTES, rows.length);
+  w.varuint(ITEM_COLUMNS.length + 1);
+  w.varuint(rows.length);
+  for (const c of ITEM_COLUMNS) {
+    if (c === 'enqueued_at') {
+      w.column(c, 'DateTime64(3)');
+      for (const r of rows) w.uint64(dateTime64ToMs(r.enqueued_at));
+    } else if (c === 'keep') {
+      w.column(c, 'UInt64');
+      for (const r of rows) w.uint64(Number(r.keep));
+    } else {
+      w.column(c, 'String');
+      for (const r of rows) w.string(r[c]);
+    }
+  }
+  w.column('replica', 'String');
+  for (let i = 0; i < rows.length; i++) w.string(replica);
+  return w.take();
 }
 
 /** What a labeler sees of a span, after the queue's `show` and `redact`. */

@@ -6,10 +6,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { quoteIdent } from '../../collector/storage/schema.js';
 import { RowWriter, rowsText, serializeRows, type SerializedRows } from '../../collector/storage/json-rows.js';
+import { rawInsertOf } from '../../collector/storage/client.js';
+import { nativeColumns } from '../../collector/storage/native.js';
 import type { Metrics } from '../../collector/metrics.js';
 import { ITEMS_TABLE } from './schema.js';
 import { LABELS_TABLE } from '../labels/schema.js';
-import { ITEM_COLUMNS, ITEM_COLUMN_TYPES, itemValues, type QueueItemRow } from './items.js';
+import { ITEM_COLUMNS, ITEM_COLUMN_TYPES, itemsToNative, itemValues, type QueueItemRow } from './items.js';
 
 /** What the next-item index learns of an item once it is stored. */
 export type WrittenItem = Pick<QueueItemRow, 'queue' | 'item_id' | 'enqueued_at'>;
@@ -17,6 +19,16 @@ export type WrittenItem = Pick<QueueItemRow, 'queue' | 'item_id' | 'enqueued_at'
 const QUEUE = ITEM_COLUMNS.indexOf('queue');
 const ITEM_ID = ITEM_COLUMNS.indexOf('item_id');
 const ENQUEUED_AT = ITEM_COLUMNS.indexOf('enqueued_at');
+
+/** What the next-item index learns of serialized items: from Native blocks, only the key columns are read. */
+function written(rows: SerializedRows): WrittenItem[] {
+  if (rows.native) {
+    const c = nativeColumns(rows.json as Buffer, ['queue', 'item_id', 'enqueued_at'] as const);
+    return c.queue.map((queue, i) => ({ queue: queue as string, item_id: c.item_id[i] as string, enqueued_at: c.enqueued_at[i] as string }));
+  }
+  const values = JSON.parse(`[${rowsText(rows)}]`) as string[][];
+  return values.map((v) => ({ queue: v[QUEUE], item_id: v[ITEM_ID], enqueued_at: v[ENQUEUED_AT] }));
+}
 
 export interface QueueCounts {
   total: number;
@@ -52,6 +64,11 @@ export class QueueStore {
   private readonly writer: RowWriter;
   /** Items routed from ingested spans (writeSerialized): batched with the spans' inserts. */
   private readonly ingestWriter: RowWriter;
+  /**
+   * The same items as Native blocks (itemsToNative), in batches of their own: where the
+   * client is the embedded engine, routed items are serialized so (see serialize).
+   */
+  private readonly ingestNative: RowWriter | undefined;
   /** Told of every item once it is stored (the next-item index listens). */
   onWritten: ((rows: readonly WrittenItem[]) => void) | undefined;
   private readonly items: string;
@@ -69,53 +86,67 @@ export class QueueStore {
   ) {
     this.items = `${quoteIdent(database)}.${ITEMS_TABLE}`;
     this.labels = `${quoteIdent(database)}.${LABELS_TABLE}`;
-    const writer = (b: Batch) =>
+    const writer = (b: Batch, native = false) =>
       new RowWriter(client, {
         ...b,
         table: `${database}.${ITEMS_TABLE}`,
         columns: [...ITEM_COLUMNS, 'replica'],
         types: { ...ITEM_COLUMN_TYPES, replica: 'LowCardinality(String)' },
+        native,
         metrics,
         metricsTable: ITEMS_TABLE,
       });
     this.writer = writer(batch);
     this.ingestWriter = ingest ? writer(ingest) : this.writer;
+    this.ingestNative = rawInsertOf(client)?.native === true ? writer(ingest ?? batch, true) : undefined;
   }
 
   get batcher() {
     return this.writer.batcher;
   }
 
-  /** The batcher of items routed from ingested spans (the spans' batches kick it as they go out). */
-  get ingestBatcher() {
-    return this.ingestWriter.batcher;
+  /** Sends the items routed from ingested spans gathered so far (the spans' batches kick them as they go out). */
+  kickIngest(): void {
+    this.ingestWriter.batcher.kick();
+    this.ingestNative?.batcher.kick();
   }
 
   /** Sends every pending item now and resolves once none is pending. */
   async flush(): Promise<void> {
-    await Promise.all([this.writer.batcher.flush(), this.ingestWriter.batcher.flush()]);
+    await Promise.all([this.writer.batcher.flush(), this.ingestWriter.batcher.flush(), this.ingestNative?.batcher.flush()]);
   }
 
   /** Resolves once the items are in ClickHouse. */
   async write(rows: QueueItemRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.writer.write(this.serialize(rows));
+    await this.writer.write(this.json(rows));
     this.onWritten?.(rows);
   }
 
-  /** Item rows as this store inserts them (ITEM_COLUMNS and this replica). */
-  serialize(rows: QueueItemRow[]): SerializedRows {
+  /** Item rows as JSON rows (ITEM_COLUMNS and this replica). */
+  private json(rows: QueueItemRow[]): SerializedRows {
     return serializeRows(rows.map((r) => [...itemValues(r), this.replica]));
   }
 
-  /** Resolves once items serialized by `serialize` (kept in the local log meanwhile) are in ClickHouse. */
+  /**
+   * Items routed at ingest as this store inserts them: a Native block for the embedded
+   * engine, else JSON rows (ITEM_COLUMNS and this replica). They are kept in the local log
+   * in this form until writeSerialized inserts them.
+   */
+  serialize(rows: QueueItemRow[]): SerializedRows {
+    if (this.ingestNative) return { json: itemsToNative(rows, this.replica), count: rows.length, native: true };
+    return this.json(rows);
+  }
+
+  /**
+   * Resolves once items serialized by `serialize` (kept in the local log meanwhile) are in
+   * ClickHouse. Native items a log kept for the embedded engine go to a server as JSON.
+   */
   async writeSerialized(rows: SerializedRows): Promise<void> {
     if (rows.count === 0) return;
-    await this.ingestWriter.write(rows);
-    if (this.onWritten) {
-      const values = JSON.parse(`[${rowsText(rows)}]`) as string[][];
-      this.onWritten(values.map((v) => ({ queue: v[QUEUE], item_id: v[ITEM_ID], enqueued_at: v[ENQUEUED_AT] })));
-    }
+    if (rows.native && this.ingestNative) await this.ingestNative.write(rows);
+    else await this.ingestWriter.write(rows.native ? { json: rowsText(rows), count: rows.count } : rows);
+    this.onWritten?.(written(rows));
   }
 
   /** One item, or undefined when the queue has no item of that id. */
