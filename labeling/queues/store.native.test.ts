@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openStorage, rawInsertOf, type StorageTarget } from '../../collector/storage/client.js';
 import { migrate } from '../../collector/storage/migrations.js';
-import { nativeColumns, nativeToValues } from '../../collector/storage/native.js';
+import { nativeColumns, nativeToValues, spansToNative } from '../../collector/storage/native.js';
+import { TraceStore } from '../../collector/storage/traces.js';
+import { spanWith } from '../../tests/support/spans.js';
 import { rowsText, serializeRows, type SerializedRows } from '../../collector/storage/json-rows.js';
 import { msToDateTime64 } from '../../collector/storage/rows.js';
 import { DurableLog } from '../../collector/storage/log/log.js';
@@ -29,7 +31,7 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'spansift-native-items-'));
   target = openStorage({ database: 'default', traces_table: 'otel_traces' } as ClickHouseConfig, dir);
-  for (const database of ['native', 'json', 'server', 'log']) {
+  for (const database of ['native', 'json', 'server', 'log', 'kick']) {
     await target.client.command({ query: `CREATE DATABASE ${database}` });
     await migrate(target.client, { database, table: 'otel_traces', ttlSeconds: 0 }, MIGRATIONS);
   }
@@ -153,4 +155,30 @@ describe('Items routed at ingest, as Native blocks', () => {
     expect(seen.map((r) => r.item_id).sort()).toEqual(['item-0', 'item-1', 'item-2', 'item-3', 'item-4']);
     expect(seen.find((r) => r.item_id === 'item-3')!.enqueued_at).toBe(items()[3].enqueued_at);
   });
+
+  it('from the local log, go out with the spans\' batch their record fills, not after the items\' own delay', async () => {
+    const logDir = mkdtempSync(join(tmpdir(), 'spansift-native-items-kick-'));
+    const options = { dir: logDir, maxBytes: 1 << 26, segmentBytes: 1 << 20, memoryBytes: 1 << 24, retryAfterMs: 1000 };
+    const wal = await DurableLog.open(options);
+    // Neither batch goes out on its timer while the test runs: the items only when the spans' batch kicks them.
+    const never = { maxRows: 1000, maxDelayMs: 600_000, concurrency: 1 };
+    const queues = new QueueStore(target.client, 'kick', never, undefined, 'replica-a', never);
+    const traces = new TraceStore(target.client, { database: 'kick', table: 'otel_traces', maxRows: 3, maxDelayMs: 600_000, concurrency: 1, native: true, onSend: () => queues.kickIngest() });
+    const indexed = new Promise<WrittenItem[]>((resolve) => (queues.onWritten = resolve));
+    const spans = [0, 1, 2].map((i) => ({ ...spanWith({ i }, `chat ${i}`), spanId: `b7ad6b716920333${i}` }));
+    // As the ingest path writes a record: its spans (a full batch of 3), then its items.
+    await wal.append([
+      { table: 'spans', rows: 3, json: spansToNative(spans, spans.map(() => ({ 'service.name': 'chat-svc' }))), native: true },
+      { table: 'items', rows: 2, json: itemsToNative(items().slice(0, 2), 'replica-a'), native: true },
+    ]);
+    const drain = new LogDrain(wal, { sinks: { spans: (rows) => traces.write(rows), items: (rows) => queues.writeSerialized(rows) }, windowBytes: 1 << 24, batchBytes: 1 << 22, retryAfterMs: 1000, kick: () => traces.kick(), log: createLogger('silent') }, logDir);
+    drain.start();
+    expect((await indexed).map((r) => r.item_id)).toEqual(['item-0', 'item-1']);
+    expect(await drain.flush(30_000)).toBe(true);
+    drain.stop();
+    await wal.close();
+    rmSync(logDir, { recursive: true, force: true });
+    const [{ n }] = await (await target.client.query({ query: 'SELECT count() AS n FROM kick.otel_traces', format: 'JSONEachRow' })).json<{ n: string }>();
+    expect(Number(n)).toBe(3);
+  }, 20_000);
 });

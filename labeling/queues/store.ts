@@ -62,7 +62,10 @@ type Batch = { maxRows: number; maxDelayMs: number; concurrency: number; maxDocu
 
 export class QueueStore {
   private readonly writer: RowWriter;
-  /** Items routed from ingested spans (writeSerialized): batched with the spans' inserts. */
+  /**
+   * Items routed from ingested spans as JSON rows (writeSerialized): batched with the spans'
+   * inserts. With the embedded engine only items a log written by an earlier spansift holds.
+   */
   private readonly ingestWriter: RowWriter;
   /**
    * The same items as Native blocks (itemsToNative), in batches of their own: where the

@@ -107,7 +107,7 @@ export class LogDrain {
     try {
       if (!job.parts) {
         job.parts = this.wal.read(job.record);
-        job.pending = job.parts.map((_, i) => i);
+        job.pending = itemsFirst(job.parts);
       }
       const parts = job.parts;
       const results = await Promise.allSettled(job.pending.map((i) => this.o.sinks[parts[i].table]({ json: parts[i].json, count: parts[i].rows, native: parts[i].native })));
@@ -182,4 +182,15 @@ export class LogDrain {
     this.stopped = true;
     clearTimeout(this.timer);
   }
+}
+
+/**
+ * The indexes of a record's parts, its items before its spans: the spans' batch going out
+ * sends the items gathered with it (the spans' writer kicks the items' as it sends), so a
+ * record whose spans fill a batch must have handed over its items already, or they would
+ * wait for the next batch.
+ */
+function itemsFirst(parts: readonly RecordPart[]): number[] {
+  const order = parts.map((_, i) => i);
+  return [...order.filter((i) => parts[i].table === 'items'), ...order.filter((i) => parts[i].table !== 'items')];
 }

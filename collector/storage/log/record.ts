@@ -10,7 +10,8 @@
  * A part's rows are JSON text (UTF-8), or, where the table byte's high bit is set, Native
  * blocks (native.ts). Parts are appended as strings or bytes and read back as the bytes
  * appended (in memory) or of the frame (from the segment), which go into the insert as they
- * are. A spansift from before Native parts stops reading a segment at the first of them.
+ * are. A spansift from before Native parts stops reading a segment at the first of them; one
+ * from before Native items parts cannot insert those (empty the log before going back).
  */
 import { crc32 } from 'node:zlib';
 
