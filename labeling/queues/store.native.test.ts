@@ -164,7 +164,7 @@ describe('Items routed at ingest, as Native blocks', () => {
     const never = { maxRows: 1000, maxDelayMs: 600_000, concurrency: 1 };
     const queues = new QueueStore(target.client, 'kick', never, undefined, 'replica-a', never);
     const traces = new TraceStore(target.client, { database: 'kick', table: 'otel_traces', maxRows: 3, maxDelayMs: 600_000, concurrency: 1, native: true, onSend: () => queues.kickIngest() });
-    const indexed = new Promise<WrittenItem[]>((resolve) => (queues.onWritten = resolve));
+    const indexed = new Promise<readonly WrittenItem[]>((resolve) => (queues.onWritten = resolve));
     const spans = [0, 1, 2].map((i) => ({ ...spanWith({ i }, `chat ${i}`), spanId: `b7ad6b716920333${i}` }));
     // As the ingest path writes a record: its spans (a full batch of 3), then its items.
     await wal.append([
