@@ -21,7 +21,7 @@ import { MIGRATIONS } from './migrations.js';
 import { TraceStore } from '../collector/storage/traces.js';
 import { Admission } from '../collector/admission.js';
 import { IdleRelease } from '../collector/storage/idle-release.js';
-import { shrinkYoungGeneration } from '../collector/heap.js';
+import { shrinkYoungGeneration, trimNativeHeap } from '../collector/heap.js';
 import { closerFor, type Closer } from '../collector/http-close.js';
 import { Pipeline } from '../collector/pipeline.js';
 import { InsertWriter, LogWriter } from '../collector/storage/export-writers.js';
@@ -240,6 +240,8 @@ export class Service {
           const { codePages } = await release({ codePages: true });
           // A load grows Node's young generation too, and an idle process seldom collects.
           await shrinkYoungGeneration();
+          // What the collections freed, and the buffers of the load, go back from the native allocator.
+          trimNativeHeap();
           log.debug({ rss_before: before, rss_after: process.memoryUsage.rss() }, 'idle: memory the engine and Node do not use given back');
           if (checked) return;
           checked = true;

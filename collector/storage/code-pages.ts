@@ -13,7 +13,7 @@
  * (or go to swap, where there is swap).
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { libcFunction } from '../libc.js';
 
 /** Linux's MADV_PAGEOUT (5.4 and later). */
 const MADV_PAGEOUT = 21;
@@ -22,18 +22,9 @@ type Madvise = (addr: bigint, len: bigint, advice: number) => number;
 
 let madvise: Madvise | null | undefined;
 
-/** libc's madvise through koffi (prebuilt, no compiler needed), or null where it cannot be had. */
+/** libc's madvise, or null where it cannot be had. */
 function loadMadvise(): Madvise | null {
-  if (madvise !== undefined) return madvise;
-  madvise = null;
-  if (process.platform !== 'linux') return null;
-  try {
-    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-    const libc = koffi.load('libc.so.6');
-    madvise = libc.func('int madvise(uintptr_t addr, size_t len, int advice)') as Madvise;
-  } catch {
-    madvise = null;
-  }
+  if (madvise === undefined) madvise = libcFunction<Madvise>('int madvise(uintptr_t addr, size_t len, int advice)');
   return madvise;
 }
 
