@@ -11,7 +11,9 @@ let libc: { func(signature: string): unknown } | null | undefined;
 export function libcFunction<F>(signature: string): F | null {
   if (libc === undefined) {
     libc = null;
-    if (process.platform === 'linux') {
+    // Node reports the glibc it runs on; musl (even with a glibc compatibility layer) has none.
+    const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime;
+    if (process.platform === 'linux' && glibc) {
       try {
         const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
         libc = koffi.load('libc.so.6');
