@@ -88,13 +88,20 @@ export async function metric(uiPort: number, name: string): Promise<number> {
 }
 
 /**
- * Resolves once the local log holds nothing more for ClickHouse (at once without a log).
- * Every 100 ms: a scrape of /metrics costs spansift's main thread a few milliseconds, and
- * polled every 20 ms through a saturated run's drain (2 to 3 s of LLM spans) the scrapes
- * took about 2% of its CPU; this way the run's end is known to within 100 ms instead.
+ * Resolves once the local log holds nothing more for ClickHouse (at once without a log), with
+ * when it emptied: halfway between the last poll that saw records pending and the first that
+ * saw none. Every 100 ms: a scrape of /metrics costs spansift's main thread a few
+ * milliseconds, and polled every 20 ms through a saturated run's drain (2 to 3 s of LLM spans)
+ * the scrapes took about 2% of its CPU.
  */
-export async function drained(uiPort: number): Promise<void> {
-  while ((await metric(uiPort, 'spansift_log_pending_records')) > 0) await new Promise((r) => setTimeout(r, 100));
+export async function drained(uiPort: number): Promise<number> {
+  const asked = performance.now();
+  let pendingAt: number | undefined;
+  while ((await metric(uiPort, 'spansift_log_pending_records')) > 0) {
+    pendingAt = performance.now();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return pendingAt === undefined ? asked : (pendingAt + performance.now()) / 2;
 }
 
 function post(agent: Agent, port: number, body: Uint8Array): Promise<number> {
@@ -154,8 +161,7 @@ export async function runIngest(
     await Promise.all(Array.from({ length: connections }, worker));
     const ackSeconds = (performance.now() - t0) / 1000;
     // With the local log, acknowledged is not yet inserted: the run ends once ClickHouse has every span.
-    await drained(uiPort);
-    const seconds = (performance.now() - t0) / 1000;
+    const seconds = ((await drained(uiPort)) - t0) / 1000;
     const result: IngestResult = {
       shape,
       spans: bodies.length * perRequest,
