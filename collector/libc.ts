@@ -11,9 +11,7 @@ let libc: { func(signature: string): unknown } | null | undefined;
 export function libcFunction<F>(signature: string): F | null {
   if (libc === undefined) {
     libc = null;
-    // Node reports the glibc it runs on; musl (even with a glibc compatibility layer) has none.
-    const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime;
-    if (process.platform === 'linux' && glibc) {
+    if (process.platform === 'linux' && runsOnGlibc()) {
       try {
         const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
         libc = koffi.load('libc.so.6');
@@ -27,5 +25,24 @@ export function libcFunction<F>(signature: string): F | null {
     return libc.func(signature) as F;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Whether Node runs on glibc, as its diagnostic report says (musl, even with a glibc
+ * compatibility layer, reports none). The report leaves out its network section, which
+ * looks up the names of open sockets' addresses and could wait on DNS.
+ */
+function runsOnGlibc(): boolean {
+  const report = process.report as (typeof process.report & { excludeNetwork?: boolean }) | undefined;
+  if (!report) return false;
+  const exclude = report.excludeNetwork;
+  report.excludeNetwork = true;
+  try {
+    return Boolean((report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime);
+  } catch {
+    return false;
+  } finally {
+    report.excludeNetwork = exclude;
   }
 }
